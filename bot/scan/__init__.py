@@ -1,0 +1,1 @@
+"""Scan stage: Dockerfiles, build paths, base-image verdicts and arch hazards."""
