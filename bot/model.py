@@ -195,7 +195,8 @@ class ImageVerdict:
     @property
     def label(self) -> str:
         if self.status is VerdictStatus.MISSING:
-            return "missing-" + ",".join(p.architecture + (f"/{p.variant}" if p.variant else "") for p in self.missing)
+            names = (p.architecture + (f"/{p.variant}" if p.variant else "") for p in self.missing)
+            return "missing-" + ",".join(names)
         if self.status is VerdictStatus.UNVERIFIED and self.reason:
             return f"unverified ({self.reason})"
         return str(self.status)
