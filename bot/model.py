@@ -98,7 +98,7 @@ class Instruction:
     """One Dockerfile instruction after continuation lines are joined (comments dropped)."""
 
     keyword: str  # upper-case: FROM, RUN, COPY, …
-    value: str  # everything after the keyword, flags included, continuations joined with a space
+    value: str  # everything after the keyword, flags included; continuations joined as BuildKit does
     line: int  # 1-based line of the keyword
     end_line: int  # 1-based last line, heredoc bodies included
     stage: int  # index of the stage it belongs to; -1 before the first FROM
@@ -137,11 +137,13 @@ class DockerfileInfo:
     warnings: tuple[str, ...] = ()  # recoverable oddities, reported but not fatal
 
     def stage_named(self, name_or_index: str) -> Stage | None:
+        """The stage a ``--target``/``--from`` value names; like BuildKit, the last of a repeated name."""
         key = name_or_index.lower()
-        for stage in self.stages:
-            if stage.name == key or (key.isdigit() and stage.index == int(key)):
-                return stage
-        return None
+        if key.isascii() and key.isdigit():
+            index = int(key)
+            return self.stages[index] if index < len(self.stages) else None
+        named = [stage for stage in self.stages if stage.name == key]
+        return named[-1] if named else None
 
 
 # ------------------------------------------------------------------------------------------------- registry
