@@ -1,0 +1,277 @@
+"""The sandbox's base images, built from Debian packages: nothing is pulled from any image registry.
+
+busybox-static for amd64 and arm64 comes from apt (``apt-get download``), each is unpacked with
+``dpkg-deb -x`` and laid into a root filesystem tarball by Python (``busybox --install -s`` semantics:
+every applet a symlink to /bin/busybox), and one ``FROM scratch`` Dockerfile picks the tarball matching
+``TARGETARCH``. The arm64 binary is never executed here; only the host's lists the applets.
+
+The images are stand-ins named after the bases the bundled examples use:
+
+* ``library/busybox:stable`` and ``library/debian:bookworm-slim``: busybox, amd64 + arm64.
+* ``library/node:lts-alpine3.10``: busybox plus ``node`` and ``npm`` shell scripts in /usr/local/bin
+  that answer ``--version`` and accept ``ci``, ``run build``, ``install -g`` … by doing nothing. They
+  are NOT Node.js: they let a Dockerfile's npm steps run so the build itself can be proven.
+* ``acme/legacy-runtime:2.4``: busybox, amd64 only (the base that blocks an arm64 build).
+
+BuildKit's default attestations are kept: real registries hold them, and the scan must ignore them.
+A build is skipped when every tag already points at the digest of this exact content: each repository
+also gets a ``sandbox-<fingerprint>`` tag naming what was built, so stale or foreign images (the demo's
+seeded ones carry random layers) under the same tag are rebuilt rather than trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import tarfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot import proc
+from bot.errors import BotError
+from bot.model import AMD64, ARM64, Digest, ImagePlatforms, ImageRef, Platform
+from bot.sandbox.buildx import buildx_build_argv, oci_output, push_archive_argv
+from bot.sandbox.engine import EngineInfo, docker_env
+from bot.scan.registry import RegistryClient
+
+Flavour = Literal["busybox", "node"]
+BUSYBOX_PACKAGE = "busybox-static"
+_EPOCH = 1_700_000_000  # fixed mtime: the same packages give byte-identical tarballs
+_BUILD_TIMEOUT = 900.0
+_SETUP = "run scripts/setup (it adds the arm64 architecture to apt)"
+
+NODE_SHIM = """#!/bin/sh
+# multiarch-bot sandbox stand-in, NOT Node.js: answers --version, runs no JavaScript.
+case "$1" in
+  --version|-v) echo v12.22.12 ;;
+  *) echo "node stand-in (multiarch-bot sandbox): not running $*" >&2 ;;
+esac
+"""
+NPM_SHIM = """#!/bin/sh
+# multiarch-bot sandbox stand-in, NOT npm: answers --version; ci, run, install -g … do nothing.
+case "$1" in
+  --version|-v) echo 6.14.16 ;;
+  *) echo "npm stand-in (multiarch-bot sandbox): $* (nothing done)" ;;
+esac
+"""
+SHIMS: dict[Flavour, dict[str, str]] = {
+    "busybox": {},
+    "node": {"usr/local/bin/node": NODE_SHIM, "usr/local/bin/npm": NPM_SHIM},
+}
+DOCKERFILE = """\
+# Built by multiarch-bot (bot/sandbox/base_images.py) from Debian's busybox-static: a sandbox stand-in.
+FROM scratch
+ARG TARGETARCH
+ADD rootfs-${TARGETARCH}.tar /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["sh"]
+"""
+
+
+class BaseImageError(BotError):
+    """A base image could not be made: a package, a tool or the build is missing or failed."""
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    repository: str
+    tag: str
+    platforms: tuple[Platform, ...]
+    flavour: Flavour = "busybox"
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    ref: ImageRef
+    digest: Digest
+    platforms: tuple[Platform, ...]
+    built: bool  # False when the registry already had this exact content
+
+
+BASE_IMAGES = (
+    BaseImage("library/busybox", "stable", (AMD64, ARM64)),
+    BaseImage("library/debian", "bookworm-slim", (AMD64, ARM64)),
+    BaseImage("library/node", "lts-alpine3.10", (AMD64, ARM64), "node"),
+    BaseImage("acme/legacy-runtime", "2.4", (AMD64,)),
+)
+
+
+def build_base_images(
+    engine: EngineInfo, registry: str, state_dir: Path, images: Sequence[BaseImage] = BASE_IMAGES
+) -> tuple[BuiltImage, ...]:
+    """Make every image of ``images`` exist in ``registry`` (``127.0.0.1:PORT``); build only what is not.
+
+    Images with the same flavour and platforms are one build pushed under several tags.
+    """
+    state_dir = state_dir.resolve()
+    work = state_dir / "base-images"
+    work.mkdir(parents=True, exist_ok=True)
+    groups: dict[tuple[Flavour, tuple[Platform, ...]], list[BaseImage]] = {}
+    for image in images:
+        groups.setdefault((image.flavour, image.platforms), []).append(image)
+    results: list[BuiltImage] = []
+    with _lock(work / "build.lock"), RegistryClient(total_budget=20) as client:
+        binaries = fetch_busybox(work / "busybox")
+        applets = busybox_applets(binaries)
+        for (flavour, platforms), members in groups.items():
+            name = f"{flavour}-" + "-".join(p.architecture for p in platforms)
+            context = work / name
+            fingerprint = write_context(context, binaries, applets, flavour, platforms)
+            refs = [ImageRef(registry, image.repository, image.tag) for image in members]
+            marks = sorted(
+                {ImageRef(registry, r.repository, f"sandbox-{fingerprint}") for r in refs}, key=str
+            )
+            present = _present(client, [*refs, *marks], platforms)
+            built = present is None
+            if present is None:
+                _build_and_push(engine, context, work / f"{name}.oci.tar", platforms, [*refs, *marks])
+                with RegistryClient(total_budget=20) as fresh:  # the first one remembers the old answers
+                    present = _present(fresh, refs, platforms)
+                if present is None:
+                    raise BaseImageError(f"pushed {name} but the registry does not list {_names(platforms)}")
+            results += [BuiltImage(ref, present, platforms, built) for ref in refs]
+    return tuple(results)
+
+
+def fetch_busybox(cache: Path) -> dict[str, Path]:
+    """Debian's static busybox binary for amd64 and arm64: downloaded and unpacked once into ``cache``."""
+    cache.mkdir(parents=True, exist_ok=True)
+    binaries = {}
+    for arch in ("amd64", "arm64"):
+        binary = cache / arch / "bin" / "busybox"
+        if not binary.exists():
+            debs = sorted(cache.glob(f"{BUSYBOX_PACKAGE}_*_{arch}.deb"))
+            if not debs:
+                try:
+                    proc.run(["apt-get", "download", f"{BUSYBOX_PACKAGE}:{arch}"], timeout=300, cwd=cache)
+                except proc.ProcError as exc:
+                    raise BaseImageError(
+                        f"cannot download {BUSYBOX_PACKAGE}:{arch} ({exc}): {_SETUP}"
+                    ) from None
+                debs = sorted(cache.glob(f"{BUSYBOX_PACKAGE}_*_{arch}.deb"))
+            if not debs:
+                raise BaseImageError(f"apt-get download left no {BUSYBOX_PACKAGE} .deb for {arch} in {cache}")
+            proc.run(["dpkg-deb", "-x", str(debs[-1]), str(cache / arch)], timeout=120)
+        binaries[arch] = binary
+    return binaries
+
+
+def busybox_applets(binaries: dict[str, Path]) -> tuple[str, ...]:
+    """Applet paths (``bin/sh``, ``usr/bin/env`` …) from the host's own busybox: arm64 is never run.
+
+    Both architectures come from the same Debian source build and configuration, so the lists agree.
+    """
+    host = proc.run(["dpkg", "--print-architecture"], timeout=30).out.strip()
+    if host not in binaries:
+        raise BaseImageError(f"cannot list busybox applets on a {host} host (only amd64 and arm64)")
+    listed = proc.run([str(binaries[host]), "--list-full"], timeout=30).out.split()
+    return tuple(sorted(path for path in listed if path != "bin/busybox"))
+
+
+def write_context(
+    context: Path,
+    binaries: dict[str, Path],
+    applets: Sequence[str],
+    flavour: Flavour,
+    platforms: Sequence[Platform],
+) -> str:
+    """Lay out Dockerfile + rootfs tarballs in ``context``; a fingerprint of exactly what will be built."""
+    context.mkdir(parents=True, exist_ok=True)
+    (context / "Dockerfile").write_text(DOCKERFILE)
+    fingerprint = hashlib.sha256(DOCKERFILE.encode())
+    for arch in sorted({platform.architecture for platform in platforms}):
+        tar = rootfs_tar(binaries[arch].read_bytes(), applets, SHIMS[flavour])
+        (context / f"rootfs-{arch}.tar").write_bytes(tar)
+        fingerprint.update(arch.encode() + hashlib.sha256(tar).digest())
+    return fingerprint.hexdigest()[:16]
+
+
+def rootfs_tar(busybox: bytes, applets: Sequence[str], shims: dict[str, str]) -> bytes:
+    """A deterministic root filesystem: /bin/busybox, its applet symlinks, /etc/passwd, /tmp, shims."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        directories = {"etc": 0o755, "root": 0o700, "tmp": 0o1777, "usr/local/bin": 0o755}
+        directories |= {str(Path(path).parent): 0o755 for path in [*applets, *shims]}
+        for directory in sorted(_with_parents(directories)):
+            tar.addfile(_entry(directory, tarfile.DIRTYPE, directories.get(directory, 0o755)))
+        files = {
+            "bin/busybox": (busybox, 0o755),
+            "etc/passwd": (b"root:x:0:0:root:/root:/bin/sh\n", 0o644),
+            "etc/group": (b"root:x:0:\n", 0o644),
+        } | {path: (text.encode(), 0o755) for path, text in shims.items()}
+        for path, (data, mode) in sorted(files.items()):
+            info = _entry(path, tarfile.REGTYPE, mode)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for applet in applets:
+            if applet not in files:
+                link = _entry(applet, tarfile.SYMTYPE, 0o777)
+                link.linkname = "/bin/busybox"
+                tar.addfile(link)
+    return buffer.getvalue()
+
+
+def _build_and_push(
+    engine: EngineInfo, context: Path, archive: Path, platforms: Sequence[Platform], refs: Sequence[ImageRef]
+) -> None:
+    argv = buildx_build_argv(
+        context,
+        platforms=platforms,
+        output=oci_output(archive),  # untagged: skopeo takes an archive's only image without being told
+        docker_cli=engine.docker_cli,
+    )
+    proc.run(argv, timeout=_BUILD_TIMEOUT, env=docker_env())
+    # One tag after the other: concurrent writes of one tag make the registry answer 500s.
+    for ref in refs:
+        proc.run(push_archive_argv(archive, str(ref), plain_http=True), timeout=300)
+
+
+def _present(
+    client: RegistryClient, refs: Sequence[ImageRef], platforms: Sequence[Platform]
+) -> Digest | None:
+    """The digest every ref points at when they all agree and list exactly ``platforms``; else None."""
+    digests = set()
+    for ref in refs:
+        answer = client.lookup(ref)
+        if not isinstance(answer, ImagePlatforms) or answer.digest is None:
+            return None
+        if set(answer.platforms) != set(platforms):
+            return None
+        digests.add(answer.digest)
+    return digests.pop() if len(digests) == 1 else None
+
+
+def _with_parents(directories: dict[str, int]) -> set[str]:
+    every = set()
+    for directory in directories:
+        path = Path(directory)
+        every |= {str(parent) for parent in [path, *path.parents] if str(parent) != "."}
+    return every
+
+
+def _entry(path: str, kind: bytes, mode: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(path)
+    info.type = kind
+    info.mode = mode
+    info.mtime = _EPOCH
+    info.uname = info.gname = "root"
+    return info
+
+
+def _names(platforms: Sequence[Platform]) -> str:
+    return ", ".join(map(str, platforms))
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    # Two builders of one state dir (two test workers) would push the same tags at once.
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,149 @@
+"""The pure parts of the sandbox: buildx/skopeo command lines, root filesystems, daemon.json, the shims."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from bot import proc
+from bot.model import AMD64, ARM64
+from bot.sandbox.base_images import NODE_SHIM, NPM_SHIM, rootfs_tar
+from bot.sandbox.buildx import buildx_build_argv, local_output, oci_output, push_archive_argv
+from bot.sandbox.engine import EngineError, write_daemon_config
+
+
+def test_buildx_argv_for_a_multi_arch_oci_export() -> None:
+    argv = buildx_build_argv(
+        Path("/ctx"),
+        platforms=[AMD64, ARM64],
+        tags=["127.0.0.1:5000/library/busybox:stable"],
+        dockerfile=Path("/ctx/Dockerfile.alt"),
+        build_args={"B": "2", "A": "1"},
+        output=oci_output(Path("/state/out.tar")),
+        provenance=False,
+        docker_cli=Path("/usr/bin/docker"),
+    )
+    assert argv == (
+        "/usr/bin/docker", "buildx", "build", "--progress", "plain", "--network", "none",
+        "--platform", "linux/amd64,linux/arm64",
+        "--file", "/ctx/Dockerfile.alt",
+        "--tag", "127.0.0.1:5000/library/busybox:stable",
+        "--build-arg", "A=1", "--build-arg", "B=2",
+        "--provenance=false",
+        "--output", "type=oci,dest=/state/out.tar",
+        "/ctx",
+    )  # fmt: skip
+
+
+def test_buildx_argv_defaults_keep_attestations_and_can_push_over_the_host_network() -> None:
+    argv = buildx_build_argv(Path("ctx"), platforms=[ARM64], tags=["r/x:1"], push=True, network="host")
+    assert "--provenance" not in " ".join(argv)
+    assert argv[-2:] == ("--push", "ctx")
+    assert argv[argv.index("--network") + 1] == "host"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"platforms": []}, "at least one platform"),
+        ({"push": True, "output": "type=local,dest=x"}, "exclusive"),
+        ({"network": "bridge"}, "no bridge"),
+        ({"tags": ["--push"]}, "invalid tag"),
+        ({"tags": ["a b"]}, "invalid tag"),
+        ({"build_args": {"-x": "1"}}, "invalid build-arg name"),
+    ],
+)
+def test_buildx_argv_refuses_what_would_be_misread(kwargs: dict[str, object], message: str) -> None:
+    arguments: dict[str, object] = {"platforms": [AMD64]} | kwargs
+    with pytest.raises(ValueError, match=message):
+        buildx_build_argv(Path("ctx"), **arguments)  # type: ignore[arg-type]
+
+
+def test_output_specs_refuse_a_comma_in_the_path() -> None:
+    assert local_output(Path("/o")) == "type=local,dest=/o"
+    with pytest.raises(ValueError, match="comma"):
+        oci_output(Path("/a,b.tar"))
+
+
+def test_push_archive_argv_copies_every_manifest_with_its_digest() -> None:
+    argv = push_archive_argv(Path("/s/x.tar"), "127.0.0.1:5000/library/node:lts", plain_http=True)
+    assert argv == (
+        "skopeo", "copy", "--all", "--preserve-digests", "--quiet", "--dest-tls-verify=false",
+        "oci-archive:/s/x.tar", "docker://127.0.0.1:5000/library/node:lts",
+    )  # fmt: skip
+
+
+def test_rootfs_is_busybox_with_applet_symlinks_and_is_deterministic() -> None:
+    applets = ["bin/sh", "bin/uname", "usr/bin/env"]
+    data = rootfs_tar(b"\x7fELF fake busybox", applets, {"usr/local/bin/npm": NPM_SHIM})
+    assert data == rootfs_tar(b"\x7fELF fake busybox", applets, {"usr/local/bin/npm": NPM_SHIM})
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = {member.name: member for member in tar.getmembers()}
+        assert members["bin/busybox"].mode == 0o755
+        assert {members[name].linkname for name in applets} == {"/bin/busybox"}
+        assert all(members[name].issym() for name in applets)
+        assert members["tmp"].mode == 0o1777
+        assert members["usr/local/bin/npm"].mode == 0o755
+        extracted = tar.extractfile("etc/passwd")
+        assert extracted is not None
+        assert extracted.read().startswith(b"root:x:0:0:")
+    # Every parent directory comes before what it holds, so ADD can lay the tarball out.
+    names = list(members)
+    for name in names:
+        parent = str(Path(name).parent)
+        assert parent == "." or names.index(parent) < names.index(name)
+
+
+@pytest.mark.parametrize(
+    ("shim", "args", "expected"),
+    [
+        (NODE_SHIM, ["--version"], "v12.22.12"),
+        (NPM_SHIM, ["--version"], "6.14.16"),
+        (NPM_SHIM, ["ci"], "npm stand-in (multiarch-bot sandbox): ci (nothing done)"),
+        (NPM_SHIM, ["run", "build"], "npm stand-in (multiarch-bot sandbox): run build (nothing done)"),
+        (
+            NPM_SHIM,
+            ["install", "-g", "x"],
+            "npm stand-in (multiarch-bot sandbox): install -g x (nothing done)",
+        ),
+    ],
+)
+def test_node_and_npm_shims_answer_and_do_nothing(
+    shim: str, args: list[str], expected: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "shim"
+    script.write_text(shim)
+    done = proc.run(["sh", str(script), *args], timeout=10, cwd=tmp_path, env={"PATH": os.environ["PATH"]})
+    assert done.out.strip() == expected
+    assert [path.name for path in tmp_path.iterdir()] == ["shim"]
+
+
+def test_daemon_config_is_merged_and_written_only_when_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "docker" / "daemon.json"
+    assert write_daemon_config(path)
+    assert json.loads(path.read_text()) == {
+        "bridge": "none",
+        "features": {"containerd-snapshotter": True},
+        "iptables": False,
+        "ip-masq": False,
+    }
+    assert not write_daemon_config(path)
+
+    path.write_text('{"log-level": "warn", "bridge": "docker0", "features": {"buildkit": true}}')
+    assert write_daemon_config(path)
+    written = json.loads(path.read_text())
+    assert written["log-level"] == "warn"  # someone else's setting is kept
+    assert written["bridge"] == "none"
+    assert written["features"] == {"buildkit": True, "containerd-snapshotter": True}
+
+
+def test_unreadable_daemon_config_is_an_engine_error(tmp_path: Path) -> None:
+    path = tmp_path / "daemon.json"
+    path.write_text("{not json")
+    with pytest.raises(EngineError, match="not JSON"):
+        write_daemon_config(path)
