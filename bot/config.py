@@ -1,0 +1,94 @@
+"""YAML → validated, frozen Config with path-qualified errors.
+
+Defaults live here and nowhere else. Secrets never come from this file: only from the environment.
+pydantic does the validation because its error locations give exactly the path a user needs
+(``registry_mirrors.docker.io: …``); hand-written checks would re-implement that badly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ConfigError, InputError
+from bot.model import DEFAULT_PLATFORMS, Platform
+from bot.scan.yamlsafe import load_yaml
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _platform(item: Any) -> Platform:
+    if isinstance(item, Platform):
+        return item
+    if not isinstance(item, str):
+        raise ValueError(f"{item!r} is not a platform")  # pydantic turns ValueError into a located error
+    return Platform.parse(item)
+
+
+PlatformField = Annotated[Platform, BeforeValidator(_platform)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegistrySettings(_Frozen):
+    timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    """Seconds for one HTTP request to a registry."""
+    budget: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    """Seconds in all for one image look-up, retries included."""
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+
+
+class Config(_Frozen):
+    platforms: Annotated[tuple[PlatformField, ...], Field(min_length=1)] = DEFAULT_PLATFORMS
+    registry_mirrors: Mapping[str, str] = Field(default_factory=dict)
+    registry: RegistrySettings = RegistrySettings()
+
+    @field_validator("registry_mirrors")
+    @classmethod
+    def _check_mirrors(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        for registry, mirror in value.items():
+            if not registry or "/" in registry or not mirror.strip():
+                raise ValueError(f"{registry!r}: {mirror!r} is not a 'registry: mirror-host[:port]' pair")
+        return dict(value)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    try:
+        raw = path.read_bytes()[: MAX_CONFIG_BYTES + 1]
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES >> 20} MiB; is this a config file?")
+    try:
+        data = load_yaml(raw.decode("utf-8"), str(path))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except (InputError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: {err}") from None
+    return config_from_mapping(data if data is not None else {}, str(path))
+
+
+def config_from_mapping(data: Any, source: str = "config") -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of settings")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: " + "; ".join(_describe(e) for e in err.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    where = ""
+    for part in error["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

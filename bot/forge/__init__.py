@@ -1,0 +1,1 @@
+"""Forge stage: git and GitHub. The only modules that talk to either."""
