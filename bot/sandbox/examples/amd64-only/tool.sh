@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "legacy tool 1.0"

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec echo "server 0.3 ready"
