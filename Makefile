@@ -1,11 +1,14 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Each sets itself up first.
-.PHONY: demo test lint setup
+.PHONY: demo demo-down test lint setup
 
 setup:
 	@scripts/setup
 
 demo: setup
 	.venv/bin/python -m bot.sandbox.demo
+
+demo-down: setup
+	.venv/bin/python -m bot.sandbox.demo --down
 
 lint: setup
 	.venv/bin/ruff check bot tests
