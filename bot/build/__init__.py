@@ -1,0 +1,1 @@
+"""Build stage: real multi-platform builds, smoke runs and binary checks."""
