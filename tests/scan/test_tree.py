@@ -57,7 +57,7 @@ def test_binary_file_is_refused_with_a_reason(repo: Path) -> None:
 
 def test_invalid_utf8_is_refused_with_the_offset(repo: Path) -> None:
     (repo / "Dockerfile").write_bytes(b"FROM alpine\n# caf\xe9\n")
-    with pytest.raises(InputError, match="not UTF-8 text .*offset 17"):
+    with pytest.raises(InputError, match=r"not UTF-8 text .*offset 17"):
         RepoTree(repo).read_text("Dockerfile")
 
 
