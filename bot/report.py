@@ -125,7 +125,7 @@ def scan_to_text(result: ScanResult) -> str:
             verdict = verdict_of.get((info.path, s.index, s.base_ref)) if s.base_ref else None
             rows.append(
                 [
-                    s.name or str(s.index),
+                    s.name or f"#{s.index}",
                     familiar(s.base_ref) if s.base_ref else s.base_written,
                     _stage_verdict(s.base_kind, verdict, s.unresolved_reason),
                     ", ".join(map(str, verdict.platforms)) if verdict else "",
