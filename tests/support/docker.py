@@ -3,26 +3,33 @@
 ``docker_sandbox`` never skips: ``ensure_engine`` fails loudly when scripts/setup did not install Docker,
 QEMU or busybox. Its state lives in ``.state/test-sandbox`` (ignored by git), shared by pytest-xdist
 workers under a file lock, so one worker starts dockerd and builds the images and the others reuse them;
-a later run finds the images already built. The process that controls the run (not a worker) stops the
-registry and the dockerd this state directory started once every test is done.
+a later run finds the images already built.
+
+Several pytest runs may share one checkout (and so this directory): each run that uses the sandbox holds
+a lease (a file named by the pid of the process controlling the run), and the last run to finish stops
+the registry and the dockerd that this directory started. A run that never used it stops nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bot import proc
 from bot.model import ImageRef
 from bot.sandbox.base_images import BuiltImage, build_base_images
 from bot.sandbox.engine import EngineInfo, ensure_engine, stop_engine
 from bot.sandbox.registry import LocalRegistry
 
 SANDBOX_STATE = Path(__file__).resolve().parents[2] / ".state" / "test-sandbox"
+LEASES = SANDBOX_STATE / "leases"
+_RUN = "MULTIARCH_BOT_TEST_RUN"  # set by the controlling process; xdist workers inherit it
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,16 @@ class DockerSandbox:
         return self.image(repository).ref
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        os.environ[_RUN] = str(os.getpid())
+
+
 @pytest.fixture(scope="session")
 def docker_sandbox() -> DockerSandbox:
-    SANDBOX_STATE.mkdir(parents=True, exist_ok=True)
+    LEASES.mkdir(parents=True, exist_ok=True)
     with _locked(SANDBOX_STATE / "session.lock"):
+        (LEASES / os.environ.get(_RUN, str(os.getpid()))).touch()  # before starting: see pytest_sessionfinish
         engine = ensure_engine(SANDBOX_STATE / "engine")
         registry = LocalRegistry.start(SANDBOX_STATE / "registry")
         images = build_base_images(engine, registry.address, SANDBOX_STATE)
@@ -50,9 +63,15 @@ def docker_sandbox() -> DockerSandbox:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if hasattr(session.config, "workerinput") or not SANDBOX_STATE.exists():
-        return  # an xdist worker: others may still be using the engine; the controller stops it
+    lease = LEASES / os.environ.get(_RUN, "")
+    if hasattr(session.config, "workerinput") or not lease.is_file():
+        return  # a worker (others may still be testing), or a run that never used the sandbox
     with _locked(SANDBOX_STATE / "session.lock"):
+        lease.unlink()
+        for other in LEASES.iterdir():
+            if other.name.isdigit() and proc.is_running(int(other.name)):
+                return  # another run is still using the engine and the registry
+            other.unlink()  # left by a run that died
         registry = LocalRegistry.running(SANDBOX_STATE / "registry")
         if registry is not None:
             registry.stop()
