@@ -315,3 +315,94 @@ class ScanResult:
     problems: tuple[Problem, ...]
     readiness: Readiness
     reasons: tuple[str, ...] = field(default=())
+
+
+# ------------------------------------------------------------------------------------------------- builds
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """One image the repository publishes, and what the bot will build of it."""
+
+    dockerfile: str  # repo-relative
+    context: str  # repo-relative directory, "." for the root
+    target: str | None = None
+    build_args: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()  # as the project's own scripts name them (for the report only)
+    platforms: tuple[Platform, ...] = ()  # the wanted platforms every external base supports
+    cut: tuple[tuple[Platform, str], ...] = ()  # wanted platforms left out, each with the reason
+    sources: tuple[str, ...] = ()  # the build paths ("file:line") this plan stands for
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"  # an earlier step failed, so this one did not run
+    UNVERIFIED = "unverified"  # the machinery to check was missing; never a pass
+
+
+@dataclass(frozen=True)
+class PlatformBuild:
+    platform: Platform
+    outcome: Outcome
+    seconds: float
+    image: str | None = None  # local reference of the built single-platform image
+    log_tail: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    platform: Platform
+    outcome: Outcome
+    command: tuple[str, ...]  # what ran, entrypoint included
+    exit_code: int | None
+    seconds: float
+    output_tail: tuple[str, ...] = ()
+    error: str = ""  # e.g. "exec format error: the image's /tini is not an arm64 program"
+
+
+@dataclass(frozen=True)
+class WrongArchBinary:
+    path: str  # absolute path inside the image
+    found: str  # architecture of the file
+    expected: str  # architecture of the platform
+
+
+@dataclass(frozen=True)
+class BinaryCheck:
+    platform: Platform
+    outcome: Outcome
+    checked: int  # ELF files read
+    wrong: tuple[WrongArchBinary, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformResult:
+    build: PlatformBuild
+    smoke: SmokeRun | None = None
+    binaries: BinaryCheck | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        steps = [self.build.outcome] + [s.outcome for s in (self.smoke, self.binaries) if s is not None]
+        for worst in (Outcome.FAILED, Outcome.TIMEOUT, Outcome.UNVERIFIED, Outcome.SKIPPED):
+            if worst in steps:
+                return worst
+        return Outcome.PASSED
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    plan: BuildPlan
+    platforms: tuple[PlatformResult, ...]
+
+    @property
+    def outcome(self) -> Outcome:
+        outcomes = {result.outcome for result in self.platforms}
+        for worst in (Outcome.FAILED, Outcome.TIMEOUT, Outcome.UNVERIFIED, Outcome.SKIPPED):
+            if worst in outcomes:
+                return worst
+        return Outcome.PASSED if outcomes else Outcome.SKIPPED

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO
 
-from bot.model import Platform
+from bot.model import Platform, WrongArchBinary
 
 ELF_MAGIC = b"\x7fELF"
 HEADER_BYTES = 20  # e_ident (16) + e_type (2) + e_machine (2)
@@ -39,13 +39,6 @@ class ElfIdentity:
     architecture: str  # GOARCH-style name, or "unknown-<e_machine>"
     bits: int  # 32 or 64
     little_endian: bool
-
-
-@dataclass(frozen=True)
-class WrongArchBinary:
-    path: str  # absolute path inside the image
-    found: str  # architecture of the file
-    expected: str  # architecture of the platform
 
 
 def identify(header: bytes) -> ElfIdentity | None:
