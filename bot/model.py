@@ -342,6 +342,14 @@ class Outcome(StrEnum):
     UNVERIFIED = "unverified"  # the machinery to check was missing; never a pass
 
 
+def worst_outcome(outcomes: list[Outcome]) -> Outcome:
+    """Failed beats timeout beats unverified beats skipped beats passed."""
+    for worst in (Outcome.FAILED, Outcome.TIMEOUT, Outcome.UNVERIFIED, Outcome.SKIPPED):
+        if worst in outcomes:
+            return worst
+    return Outcome.PASSED
+
+
 @dataclass(frozen=True)
 class PlatformBuild:
     platform: Platform
@@ -387,11 +395,9 @@ class PlatformResult:
 
     @property
     def outcome(self) -> Outcome:
-        steps = [self.build.outcome] + [s.outcome for s in (self.smoke, self.binaries) if s is not None]
-        for worst in (Outcome.FAILED, Outcome.TIMEOUT, Outcome.UNVERIFIED, Outcome.SKIPPED):
-            if worst in steps:
-                return worst
-        return Outcome.PASSED
+        return worst_outcome(
+            [self.build.outcome] + [step.outcome for step in (self.smoke, self.binaries) if step is not None]
+        )
 
 
 @dataclass(frozen=True)
@@ -401,8 +407,6 @@ class BuildResult:
 
     @property
     def outcome(self) -> Outcome:
-        outcomes = {result.outcome for result in self.platforms}
-        for worst in (Outcome.FAILED, Outcome.TIMEOUT, Outcome.UNVERIFIED, Outcome.SKIPPED):
-            if worst in outcomes:
-                return worst
-        return Outcome.PASSED if outcomes else Outcome.SKIPPED
+        if not self.platforms:
+            return Outcome.SKIPPED
+        return worst_outcome([result.outcome for result in self.platforms])
