@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from bot.errors import BotError, ConfigError
 from bot.forge.git import looks_like_git_url, shallow_clone
 from bot.model import Platform, Readiness, ScanResult
 from bot.report import scan_to_json, scan_to_text
+from bot.sandbox import control as sandbox_control
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
@@ -68,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, metavar="FILE", help="YAML config (registry_mirrors, platforms, …)"
     )
     scan.set_defaults(command=_scan)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="start, stop or inspect the local registry, Docker engine (buildx + QEMU) and base images",
+        description=sandbox_control.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sandbox.add_argument("action", choices=("up", "down", "status"))
+    sandbox.add_argument("--state", type=Path, default=sandbox_control.DEFAULT_STATE, help="state directory")
+    sandbox.add_argument("--json", action="store_true", help="print the endpoints as JSON")
+    sandbox.set_defaults(command=_sandbox)
     return parser
 
 
@@ -85,6 +98,21 @@ def _scan(args: argparse.Namespace) -> int:
             result = _scan_checkout(Path(args.target), registry, wanted, config, display_root=args.target)
     sys.stdout.write(scan_to_json(result) if args.json else scan_to_text(result))
     return EXIT_BY_READINESS[result.readiness]
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    if args.action == "up":
+        endpoints = sandbox_control.up(args.state).endpoints()
+    elif args.action == "down":
+        endpoints = {"stopped": sandbox_control.down(args.state)}
+    else:
+        endpoints = sandbox_control.status(args.state)
+    if args.json:
+        print(json.dumps(endpoints, indent=2))
+    else:
+        for key, value in endpoints.items():
+            print(f"{key}: {json.dumps(value) if isinstance(value, dict | list) else value}")
+    return EXIT_OK
 
 
 def _scan_checkout(
