@@ -1,9 +1,9 @@
 """`make demo`: the embedded default, end to end on this machine.
 
-Starts Debian's distribution registry on 127.0.0.1 (state in ``.state/registry``), pushes the base
-images the bundled examples use — multi-arch ones and an amd64-only one — and scans each example with
-``docker.io`` mirrored to that registry. Nothing leaves the machine. Run it again: it reuses the
-registry and pushes nothing new. ``--down`` stops the registry.
+Brings the sandbox up (Debian's distribution registry on 127.0.0.1, dockerd with buildx and QEMU, base
+images built from Debian's busybox-static — multi-arch ones and an amd64-only one; state in
+``.state/``) and scans each bundled example with ``docker.io`` mirrored to that registry. Nothing leaves
+the machine. Run it again: it reuses what is running and builds nothing new. ``--down`` stops it.
 """
 
 from __future__ import annotations
@@ -14,18 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import cli
-from bot.model import AMD64, ARM64, Platform, Readiness
-from bot.sandbox.registry import LocalRegistry
-from bot.sandbox.seed import push_image
+from bot.model import Readiness
+from bot.sandbox import control as sandbox_control
 
 EXAMPLES = Path(__file__).parent / "examples"
-
-
-@dataclass(frozen=True)
-class BaseImage:
-    repository: str
-    tag: str
-    platforms: tuple[Platform, ...]
 
 
 @dataclass(frozen=True)
@@ -35,11 +27,6 @@ class Example:
     story: str
 
 
-BASE_IMAGES = (
-    BaseImage("library/node", "lts-alpine3.10", (AMD64, ARM64)),
-    BaseImage("library/debian", "bookworm-slim", (AMD64, ARM64)),
-    BaseImage("acme/legacy-runtime", "2.4", (AMD64,)),
-)
 DEMO_EXAMPLES = (
     Example("azurite", Readiness.NEEDS_SCRIPT_CHANGES, "multi-arch base; npm scripts build amd64 only"),
     Example("amd64-only", Readiness.BLOCKED, "its base image has no arm64"),
@@ -55,20 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     state: Path = args.state
 
     if args.down:
-        running = LocalRegistry.running(state / "registry")
-        if running:
-            running.stop()
-            print(f"stopped the registry on {running.address}")
+        print("stopped: " + (", ".join(sandbox_control.down(state)) or "nothing was running"))
         return 0
 
-    registry = LocalRegistry.start(state / "registry")
-    for base in BASE_IMAGES:
-        push_image(
-            registry.url, base.repository, base.tag, base.platforms, attestations=len(base.platforms) > 1
-        )
+    sandbox = sandbox_control.up(state)
     config = state / "demo.yaml"
-    config.write_text(f"# written by the demo\nregistry_mirrors:\n  docker.io: {registry.address}\n")
-    print(f"registry: http://{registry.address} (docker.io is mirrored there; stop: make demo-down)\n")
+    config.write_text(f"# written by the demo\nregistry_mirrors:\n  docker.io: {sandbox.registry.address}\n")
+    print(f"sandbox: registry http://{sandbox.registry.address} (docker.io is mirrored there), ", end="")
+    print(f"buildx {sandbox.engine.buildx_version} for {', '.join(map(str, sandbox.engine.platforms))}")
+    print("stop it with: make demo-down\n")
 
     outcomes = []
     for example in DEMO_EXAMPLES:
