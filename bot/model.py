@@ -410,3 +410,19 @@ class BuildResult:
         if not self.platforms:
             return Outcome.SKIPPED
         return worst_outcome([result.outcome for result in self.platforms])
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A wrong-architecture binary the build found in one platform's image."""
+
+    platform: Platform
+    binary: WrongArchBinary
+
+
+@dataclass(frozen=True)
+class JoinedHazard:
+    """One problem, reported once: what the scan predicted and what the build confirmed."""
+
+    hazard: Hazard | None  # None when only the build found it
+    confirmed: tuple[Confirmation, ...] = ()
