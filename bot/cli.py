@@ -14,7 +14,7 @@ from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError
 from bot.forge.git import looks_like_git_url, shallow_clone
 from bot.model import Platform, Readiness, ScanResult
-from bot.report import scan_to_json, scan_to_text
+from bot.report.scan import scan_to_json, scan_to_text
 from bot.sandbox import control as sandbox_control
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree

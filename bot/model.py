@@ -426,3 +426,19 @@ class JoinedHazard:
 
     hazard: Hazard | None  # None when only the build found it
     confirmed: tuple[Confirmation, ...] = ()
+
+
+class VerifyStatus(StrEnum):
+    PASSED = "passed"  # every planned platform built, ran, and holds only its own binaries
+    FAILED = "failed"  # a build, smoke run or binary check failed
+    BLOCKED = "blocked"  # the scan says it cannot work (a base without arm64, no Dockerfile)
+    UNVERIFIED = "unverified"  # the machinery to check is missing; never a pass
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    scan: ScanResult
+    builds: tuple[BuildResult, ...]
+    findings: tuple[JoinedHazard, ...]
+    status: VerifyStatus
+    reasons: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.report import SCAN_SCHEMA
+from bot.report.scan import SCAN_SCHEMA
 from tests.support.registry import SeededRegistry
 
 EXAMPLES = Path(__file__).parents[1] / "bot" / "sandbox" / "examples"
