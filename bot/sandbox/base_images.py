@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Literal
 
 from bot import proc
+from bot.build.buildx import buildx_build_argv, oci_output, push_archive_argv
 from bot.errors import BotError
 from bot.model import AMD64, ARM64, Digest, ImagePlatforms, ImageRef, Platform
-from bot.sandbox.buildx import buildx_build_argv, oci_output, push_archive_argv
 from bot.sandbox.engine import EngineInfo, docker_env
 from bot.scan.registry import RegistryClient
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot import proc
+from bot.build.buildx import buildx_build_argv, local_output, oci_output, push_archive_argv
 from bot.model import AMD64, ARM64
 from bot.sandbox.base_images import NODE_SHIM, NPM_SHIM, rootfs_tar
-from bot.sandbox.buildx import buildx_build_argv, local_output, oci_output, push_archive_argv
 from bot.sandbox.engine import EngineError, write_daemon_config
 
 

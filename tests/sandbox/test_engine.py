@@ -8,9 +8,9 @@ import docker
 import pytest
 
 from bot import proc
+from bot.build.buildx import buildx_build_argv, local_output
 from bot.model import AMD64, ARM64, ImagePlatforms
 from bot.sandbox.base_images import build_base_images
-from bot.sandbox.buildx import buildx_build_argv, local_output
 from bot.sandbox.engine import DOCKER_CLI, DOCKER_HOST, docker_env, ensure_engine
 from bot.scan.registry import RegistryClient
 from tests.support.docker import DockerSandbox
