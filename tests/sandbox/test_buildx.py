@@ -1,4 +1,4 @@
-"""The pure parts of the sandbox: buildx/skopeo command lines, root filesystems, daemon.json, the shims."""
+"""The pure parts of the sandbox: root filesystems, daemon.json, the shims (argv: tests/build)."""
 
 from __future__ import annotations
 
@@ -11,71 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot import proc
-from bot.build.buildx import buildx_build_argv, local_output, oci_output, push_archive_argv
-from bot.model import AMD64, ARM64
 from bot.sandbox.base_images import NODE_SHIM, NPM_SHIM, rootfs_tar
 from bot.sandbox.engine import EngineError, write_daemon_config
-
-
-def test_buildx_argv_for_a_multi_arch_oci_export() -> None:
-    argv = buildx_build_argv(
-        Path("/ctx"),
-        platforms=[AMD64, ARM64],
-        tags=["127.0.0.1:5000/library/busybox:stable"],
-        dockerfile=Path("/ctx/Dockerfile.alt"),
-        build_args={"B": "2", "A": "1"},
-        output=oci_output(Path("/state/out.tar")),
-        provenance=False,
-        docker_cli=Path("/usr/bin/docker"),
-    )
-    assert argv == (
-        "/usr/bin/docker", "buildx", "build", "--progress", "plain", "--network", "none",
-        "--platform", "linux/amd64,linux/arm64",
-        "--file", "/ctx/Dockerfile.alt",
-        "--tag", "127.0.0.1:5000/library/busybox:stable",
-        "--build-arg", "A=1", "--build-arg", "B=2",
-        "--provenance=false",
-        "--output", "type=oci,dest=/state/out.tar",
-        "/ctx",
-    )  # fmt: skip
-
-
-def test_buildx_argv_defaults_keep_attestations_and_can_push_over_the_host_network() -> None:
-    argv = buildx_build_argv(Path("ctx"), platforms=[ARM64], tags=["r/x:1"], push=True, network="host")
-    assert "--provenance" not in " ".join(argv)
-    assert argv[-2:] == ("--push", "ctx")
-    assert argv[argv.index("--network") + 1] == "host"
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"platforms": []}, "at least one platform"),
-        ({"push": True, "output": "type=local,dest=x"}, "exclusive"),
-        ({"network": "bridge"}, "no bridge"),
-        ({"tags": ["--push"]}, "invalid tag"),
-        ({"tags": ["a b"]}, "invalid tag"),
-        ({"build_args": {"-x": "1"}}, "invalid build-arg name"),
-    ],
-)
-def test_buildx_argv_refuses_what_would_be_misread(kwargs: dict[str, object], message: str) -> None:
-    arguments: dict[str, object] = {"platforms": [AMD64]} | kwargs
-    with pytest.raises(ValueError, match=message):
-        buildx_build_argv(Path("ctx"), **arguments)  # type: ignore[arg-type]
-
-
-def test_output_specs_refuse_a_comma_in_the_path() -> None:
-    assert local_output(Path("/o")) == "type=local,dest=/o"
-    with pytest.raises(ValueError, match="comma"):
-        oci_output(Path("/a,b.tar"))
-
-
-def test_push_archive_argv_copies_every_manifest_with_its_digest() -> None:
-    argv = push_archive_argv(Path("/s/x.tar"), "127.0.0.1:5000/library/node:lts", plain_http=True)
-    assert argv == (
-        "skopeo", "copy", "--all", "--preserve-digests", "--quiet", "--dest-tls-verify=false",
-        "oci-archive:/s/x.tar", "docker://127.0.0.1:5000/library/node:lts",
-    )  # fmt: skip
 
 
 def test_rootfs_is_busybox_with_applet_symlinks_and_is_deterministic() -> None:
