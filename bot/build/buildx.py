@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from bot.model import Platform
+from bot.model import ImageRef, Platform
 from bot.sandbox.engine import DOCKER_CLI
 
 Network = Literal["none", "host"]
@@ -121,6 +121,21 @@ def builder_name(name: str) -> str:
     if not _BUILDER_NAME.fullmatch(name):
         raise ValueError(f"invalid builder name: {name!r}")
     return name
+
+
+def mirrored_bases(refs: Iterable[ImageRef], mirrors: Mapping[str, str]) -> dict[str, str]:
+    """``base_images`` that build each ref from its registry's mirror (``docker.io: 127.0.0.1:5000``).
+
+    Keyed by the normalised reference, which BuildKit matches however the ``FROM`` spells it. Refs of
+    registries without a mirror are left to BuildKit.
+    """
+    bases = {}
+    for ref in refs:
+        mirror = mirrors.get(ref.registry)
+        if mirror:
+            host = mirror.removeprefix("http://").removeprefix("https://").rstrip("/")
+            bases[str(ref)] = str(ImageRef(host, ref.repository, ref.tag, ref.digest))
+    return bases
 
 
 def oci_output(archive: Path) -> str:

@@ -20,7 +20,7 @@ import docker.errors
 import pytest
 
 from bot import proc
-from bot.build.buildx import buildx_build_argv
+from bot.build.buildx import buildx_build_argv, mirrored_bases
 from bot.build.run import build_plan, build_platform, buildx_available, push_multi_platform, scrubbed_env
 from bot.model import AMD64, ARM64, BuildPlan, ImagePlatforms, ImageRef, Outcome, Platform
 from bot.sandbox.engine import DOCKER_CLI, DOCKER_HOST
@@ -99,6 +99,22 @@ def test_each_platform_is_built_and_loaded_for_its_own_architecture(
         assert read_file(engine, build.image, "/arch").strip() == machine
         assert any("RUN uname -m" in line for line in build.log_tail)
         assert 0 < build.seconds < 120
+
+
+def test_an_upstream_dockerfile_builds_unchanged_from_the_sandbox_mirror(
+    docker_sandbox: DockerSandbox, engine: docker.DockerClient, run_id: str, loaded: list[str], tmp_path: Path
+) -> None:
+    repo = checkout(tmp_path, f"FROM node:lts-alpine3.10\nRUN echo {run_id} && node --version > /v\n")
+    mirrors = {"docker.io": docker_sandbox.registry.address}  # what the demo's config says
+    bases = mirrored_bases([ImageRef("docker.io", "library/node", "lts-alpine3.10")], mirrors)
+    loaded.append(tag := f"multiarch-bot-verify/mirrored-{run_id}:arm64")
+
+    build = build_platform(
+        BuildPlan("Dockerfile", "."), ARM64, repo, builder=None, timeout=120, tag=tag, base_images=bases
+    )
+
+    assert build.outcome is Outcome.PASSED, build.error
+    assert read_file(engine, tag, "/v").strip() == "v12.22.12"  # the sandbox's node stand-in
 
 
 def test_a_failing_run_step_fails_with_the_commands_own_error(

@@ -11,10 +11,11 @@ from bot.build.buildx import (
     buildx_inspect_argv,
     listed_platforms,
     local_output,
+    mirrored_bases,
     oci_output,
     push_archive_argv,
 )
-from bot.model import AMD64, ARM64, Platform
+from bot.model import AMD64, ARM64, Digest, ImageRef, Platform
 
 
 def test_buildx_argv_for_a_multi_arch_oci_export() -> None:
@@ -139,3 +140,17 @@ Platforms: linux/arm64*, linux/arm/v7, plan9/amd64
         Platform("linux", "arm", "v7"),
     )
     assert listed_platforms("Name: broken\n") == ()
+
+
+def test_mirrored_bases_build_each_hub_image_from_the_mirror_keeping_tag_and_digest() -> None:
+    digest = Digest("sha256:" + "c" * 64)
+    refs = [
+        ImageRef("docker.io", "library/node", "lts-alpine3.10"),
+        ImageRef("docker.io", "library/busybox", "stable", digest),
+        ImageRef("ghcr.io", "acme/tool", "1"),  # no mirror: BuildKit pulls it as written
+    ]
+    assert mirrored_bases(refs, {"docker.io": "http://127.0.0.1:5000/"}) == {
+        "docker.io/library/node:lts-alpine3.10": "127.0.0.1:5000/library/node:lts-alpine3.10",
+        f"docker.io/library/busybox:stable@{digest}": f"127.0.0.1:5000/library/busybox:stable@{digest}",
+    }
+    assert mirrored_bases(refs, {}) == {}
