@@ -45,16 +45,35 @@ _BUILD_TIMEOUT = 900.0
 _SETUP = "run scripts/setup (it adds the arm64 architecture to apt)"
 
 NODE_SHIM = """#!/bin/sh
-# multiarch-bot sandbox stand-in, NOT Node.js: answers --version, runs no JavaScript.
+# multiarch-bot sandbox stand-in, NOT Node.js: runs no JavaScript. Answers --version, and for a script
+# says what it would run, so an image's entrypoint can be smoke-tested on every platform.
 case "$1" in
   --version|-v) echo v12.22.12 ;;
-  *) echo "node stand-in (multiarch-bot sandbox): not running $*" >&2 ;;
+  "") echo "node stand-in (multiarch-bot sandbox)" ;;
+  *) echo "node stand-in (multiarch-bot sandbox) on $(uname -m): would run $*" ;;
 esac
 """
-NPM_SHIM = """#!/bin/sh
-# multiarch-bot sandbox stand-in, NOT npm: answers --version; ci, run, install -g … do nothing.
+NPM_SHIM = r"""#!/bin/sh
+# multiarch-bot sandbox stand-in, NOT npm. Enough of npm for a Dockerfile's npm steps to be built:
+#   run NAME     runs the script NAME of ./package.json with sh (one-line JSON entries only)
+#   install -g   links each "bin" entry of ./package.json into /usr/local/bin (via the node stand-in)
+#   anything else (ci, install, config …) does nothing.
+value() { sed -n "s/^ *\"$1\": *\"\(.*\)\",\{0,1\}\$/\1/p" package.json | head -n 1; }
 case "$1" in
   --version|-v) echo 6.14.16 ;;
+  run|run-script)
+    script=$(value "$2")
+    [ -n "$script" ] || { echo "npm stand-in: no script $2 in package.json" >&2; exit 1; }
+    exec sh -c "$script" ;;
+  install|i)
+    case " $* " in
+      *" -g "*)
+        sed -n '/"bin": *{/,/}/s/^ *"\([^"]*\)": *"\([^"]*\)".*/\1 \2/p' package.json |
+        while read -r name target; do
+          printf '#!/bin/sh\nexec node %s "$@"\n' "$PWD/${target#./}" > "/usr/local/bin/$name"
+          chmod +x "/usr/local/bin/$name"
+        done ;;
+    esac ;;
   *) echo "npm stand-in (multiarch-bot sandbox): $* (nothing done)" ;;
 esac
 """
