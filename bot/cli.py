@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import docker
+
 from bot import __version__
+from bot.build.buildx import mirrored_bases
+from bot.build.plan import plan_builds
+from bot.build.run import buildx_available
+from bot.build.verify import VerifySettings, docker_runner, verify
 from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError
 from bot.forge.git import looks_like_git_url, shallow_clone
-from bot.model import Platform, Readiness, ScanResult
+from bot.model import Platform, Readiness, ScanResult, VerifyStatus
 from bot.report.scan import scan_to_json, scan_to_text
+from bot.report.verify import verify_to_json, verify_to_text
 from bot.sandbox import control as sandbox_control
+from bot.sandbox.engine import DOCKER_HOST
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
@@ -23,6 +32,12 @@ from bot.scan.tree import RepoTree
 EXIT_OK = 0
 EXIT_FAILED = 1  # the command could not do its job (unreadable path, clone failed, …)
 EXIT_USAGE = 2  # bad arguments or config: nothing was done
+EXIT_BY_VERIFY_STATUS = {
+    VerifyStatus.PASSED: 0,
+    VerifyStatus.BLOCKED: 11,
+    VerifyStatus.UNVERIFIED: 12,
+    VerifyStatus.FAILED: 13,
+}
 EXIT_BY_READINESS = {
     Readiness.READY: 0,
     Readiness.NEEDS_SCRIPT_CHANGES: 10,
@@ -58,18 +73,22 @@ def _parser() -> argparse.ArgumentParser:
         help="report whether a repository's images can be built for arm64, and what stands in the way",
         description="Scan a checkout or a git URL: Dockerfiles, base-image platforms, build paths, hazards.",
     )
-    scan.add_argument("target", metavar="PATH|GIT_URL")
-    scan.add_argument(
-        "--platform",
-        action="append",
-        metavar="OS/ARCH",
-        help="wanted platform, repeatable or comma-separated (default: config, else linux/amd64,linux/arm64)",
-    )
-    scan.add_argument("--json", action="store_true", help="print the versioned JSON report instead of text")
-    scan.add_argument(
-        "--config", type=Path, metavar="FILE", help="YAML config (registry_mirrors, platforms, …)"
-    )
+    _add_scan_arguments(scan)
     scan.set_defaults(command=_scan)
+
+    verify = commands.add_parser(
+        "verify",
+        help="scan, then build every wanted platform for real, smoke-run it and check its binaries",
+        description="Scan, plan, build each platform with buildx, smoke-run it, and read its ELF headers.",
+    )
+    _add_scan_arguments(verify)
+    verify.add_argument(
+        "--builder", metavar="NAME", help="a buildx builder by name (default: config, else current)"
+    )
+    verify.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="time limit for one platform's build"
+    )
+    verify.set_defaults(command=_verify)
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -84,20 +103,71 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="PATH|GIT_URL")
+    parser.add_argument(
+        "--platform",
+        action="append",
+        metavar="OS/ARCH",
+        help="wanted platform, repeatable or comma-separated (default: config, else linux/amd64,linux/arm64)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the versioned JSON report instead of text")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="YAML config (registry_mirrors, platforms, …)"
+    )
+
+
 def _scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     wanted = _wanted_platforms(args.platform, config)
+    with _checkout(args.target) as checkout:
+        result = _scan_checkout(checkout, config, wanted, display_root=args.target)
+    sys.stdout.write(scan_to_json(result) if args.json else scan_to_text(result))
+    return EXIT_BY_READINESS[result.readiness]
+
+
+def _verify(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    wanted = _wanted_platforms(args.platform, config)
+    settings = VerifySettings(
+        builder=args.builder or config.builder,
+        build_timeout=args.timeout or config.timeouts.build,
+        smoke_timeout=config.timeouts.smoke,
+    )
+    with _checkout(args.target) as checkout:
+        scan = _scan_checkout(checkout, config, wanted, display_root=args.target)
+        plans = plan_builds(scan, wanted)
+        missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
+        bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
+        with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
+            result = verify(scan, plans, docker_runner(checkout, client, settings, bases), missing=missing)
+    sys.stdout.write(verify_to_json(result) if args.json else verify_to_text(result))
+    return EXIT_BY_VERIFY_STATUS[result.status]
+
+
+@contextlib.contextmanager
+def _checkout(target: str) -> Iterator[Path]:
+    """A local directory as it is, or a git URL cloned shallowly into a temporary workspace."""
+    if not looks_like_git_url(target):
+        yield Path(target)
+        return
+    with tempfile.TemporaryDirectory(prefix="multiarch-") as workspace:
+        yield shallow_clone(target, Path(workspace) / "repo")
+
+
+def _scan_checkout(
+    checkout: Path, config: Config, wanted: Sequence[Platform], display_root: str
+) -> ScanResult:
     with RegistryClient(  # credentials: the docker CLI's own config.json, read by the client
         mirrors=config.registry_mirrors, timeout=config.registry.timeout, total_budget=config.registry.budget
     ) as registry:
-        if looks_like_git_url(args.target):
-            with tempfile.TemporaryDirectory(prefix="multiarch-scan-") as workspace:
-                checkout = shallow_clone(args.target, Path(workspace) / "repo")
-                result = _scan_checkout(checkout, registry, wanted, config, display_root=args.target)
-        else:
-            result = _scan_checkout(Path(args.target), registry, wanted, config, display_root=args.target)
-    sys.stdout.write(scan_to_json(result) if args.json else scan_to_text(result))
-    return EXIT_BY_READINESS[result.readiness]
+        return scan_tree(
+            RepoTree(checkout),
+            registry,
+            wanted,
+            display_root=display_root,
+            concurrency=config.registry.concurrency,
+        )
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -113,18 +183,6 @@ def _sandbox(args: argparse.Namespace) -> int:
         for key, value in endpoints.items():
             print(f"{key}: {json.dumps(value) if isinstance(value, dict | list) else value}")
     return EXIT_OK
-
-
-def _scan_checkout(
-    checkout: Path, registry: RegistryClient, wanted: Sequence[Platform], config: Config, display_root: str
-) -> ScanResult:
-    return scan_tree(
-        RepoTree(checkout),
-        registry,
-        wanted,
-        display_root=display_root,
-        concurrency=config.registry.concurrency,
-    )
 
 
 def _wanted_platforms(flags: Sequence[str] | None, config: Config) -> tuple[Platform, ...]:

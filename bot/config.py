@@ -44,10 +44,20 @@ class RegistrySettings(_Frozen):
     concurrency: Annotated[int, Field(ge=1, le=64)] = 8
 
 
+class Timeouts(_Frozen):
+    build: Annotated[float, Field(gt=0, le=6 * 3600)] = 1800.0
+    """Seconds for one platform's build; a killed build is reported as a timeout."""
+    smoke: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    """Seconds for one platform's smoke run."""
+
+
 class Config(_Frozen):
     platforms: Annotated[tuple[PlatformField, ...], Field(min_length=1)] = DEFAULT_PLATFORMS
     registry_mirrors: Mapping[str, str] = Field(default_factory=dict)
     registry: RegistrySettings = RegistrySettings()
+    builder: str | None = None
+    """A buildx builder by name (remote, kubernetes or native arm64); None: the current builder."""
+    timeouts: Timeouts = Timeouts()
 
     @field_validator("registry_mirrors")
     @classmethod

@@ -6,10 +6,18 @@ inspect.py; the verdict is decided by ``judge_verification``, which is pure.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
 
 from bot.build.confirm import join_hazards
+from bot.build.inspect import check_binaries
+from bot.build.run import build_platform, verify_tag
+from bot.build.smoke import smoke_run
 from bot.model import (
     BuildPlan,
     BuildResult,
@@ -23,28 +31,57 @@ from bot.model import (
     VerifyStatus,
 )
 
+RunPlatform = Callable[[BuildPlan, Platform], PlatformResult]
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    builder: str | None = None  # a buildx builder by name: remote or native arm64 builders scale this out
+    build_timeout: float = 1800.0
+    smoke_timeout: float = 60.0
+    smoke_command: tuple[str, ...] | None = None  # None: the image's own entrypoint with a probe
+
 
 def verify(
-    scan: ScanResult,
-    plans: Sequence[BuildPlan],
-    run_platform: Callable[[BuildPlan, Platform, str], PlatformResult],
-    *,
-    missing: str | None,
-    image_name: str,
+    scan: ScanResult, plans: Sequence[BuildPlan], run_platform: RunPlatform, *, missing: str | None
 ) -> VerifyResult:
     """Build and check every plan's platforms, unless the scan already says it cannot work."""
-    if scan.readiness is Readiness.BLOCKED:
-        return judge_verification(scan, (), missing=None)
-    if missing is not None:
+    if scan.readiness is Readiness.BLOCKED or missing is not None:
         return judge_verification(scan, (), missing=missing)
-    builds = []
-    for index, plan in enumerate(plans):
-        results = tuple(
-            run_platform(plan, platform, f"{image_name}:{index}-{_slug(str(platform))}")
-            for platform in plan.platforms
+    builds = tuple(
+        BuildResult(plan, tuple(run_platform(plan, platform) for platform in plan.platforms))
+        for plan in plans
+    )
+    return judge_verification(scan, builds, missing=None)
+
+
+def docker_runner(
+    checkout: Path, client: docker.DockerClient, settings: VerifySettings, base_images: Mapping[str, str]
+) -> RunPlatform:
+    """Build one platform for real, then smoke-run it and read its binaries; the image is removed after."""
+
+    def run_platform(plan: BuildPlan, platform: Platform) -> PlatformResult:
+        build = build_platform(
+            plan,
+            platform,
+            checkout,
+            builder=settings.builder,
+            timeout=settings.build_timeout,
+            tag=verify_tag(plan, platform),
+            base_images=base_images,
         )
-        builds.append(BuildResult(plan, results))
-    return judge_verification(scan, tuple(builds), missing=None)
+        if build.outcome is not Outcome.PASSED or build.image is None:
+            return PlatformResult(build)
+        try:
+            smoke = smoke_run(
+                client, build.image, platform, command=settings.smoke_command, timeout=settings.smoke_timeout
+            )
+            return PlatformResult(build, smoke, check_binaries(client, build.image, platform))
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                client.images.remove(build.image, force=True)
+
+    return run_platform
 
 
 def judge_verification(
@@ -111,7 +148,3 @@ def _step_error(result: PlatformResult) -> str:
 
 def _platforms(build: BuildResult) -> str:
     return ", ".join(str(result.build.platform) for result in build.platforms)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
