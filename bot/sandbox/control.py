@@ -8,10 +8,11 @@ directory.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.sandbox.base_images import BuiltImage, build_base_images
+from bot.sandbox.base_images import BuiltImage, build_base_images, fetch_busybox
 from bot.sandbox.engine import EngineInfo, ensure_engine, stop_engine
 from bot.sandbox.registry import LocalRegistry
 
@@ -24,6 +25,7 @@ class Sandbox:
     registry: LocalRegistry
     engine: EngineInfo
     images: tuple[BuiltImage, ...]
+    busybox: Mapping[str, Path]  # architecture → Debian's static busybox binary, a real program per arch
 
     @property
     def mirrors(self) -> dict[str, str]:
@@ -48,7 +50,7 @@ def up(state: Path = DEFAULT_STATE) -> Sandbox:
     registry = LocalRegistry.start(state / "registry")
     engine = ensure_engine(state / "engine")
     images = build_base_images(engine, registry.address, state)
-    return Sandbox(state, registry, engine, images)
+    return Sandbox(state, registry, engine, images, fetch_busybox(state / "base-images" / "busybox"))
 
 
 def down(state: Path = DEFAULT_STATE) -> list[str]:

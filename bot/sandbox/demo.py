@@ -9,12 +9,13 @@ the machine. Run it again: it reuses what is running and builds nothing new. ``-
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot import cli
-from bot.model import Readiness
+from bot.model import VerifyStatus
 from bot.sandbox import control as sandbox_control
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -23,15 +24,32 @@ EXAMPLES = Path(__file__).parent / "examples"
 @dataclass(frozen=True)
 class Example:
     directory: str
-    expected: Readiness
+    expected: VerifyStatus
     story: str
 
 
 DEMO_EXAMPLES = (
-    Example("azurite", Readiness.NEEDS_SCRIPT_CHANGES, "multi-arch base; npm scripts build amd64 only"),
-    Example("amd64-only", Readiness.BLOCKED, "its base image has no arm64"),
-    Example("wrong-arch-download", Readiness.NEEDS_SCRIPT_CHANGES, "downloads an amd64 binary"),
+    Example(
+        "azurite", VerifyStatus.PASSED, "multi-arch base; npm scripts build amd64 only; arm64 builds and runs"
+    ),
+    Example("amd64-only", VerifyStatus.BLOCKED, "its base image has no arm64: nothing to build"),
+    Example("wrong-arch-download", VerifyStatus.FAILED, "ships a downloaded amd64 tini in every image"),
 )
+
+
+def materialize_examples(sandbox: sandbox_control.Sandbox, into: Path) -> Path:
+    """Fresh copies of the examples, with the release binary the wrong-arch one downloads put in place.
+
+    Nothing is downloaded: Debian's amd64 busybox stands in for the amd64 tini release binary, which is
+    exactly what matters to the check: a real amd64 program inside the arm64 image.
+    """
+    shutil.rmtree(into, ignore_errors=True)
+    shutil.copytree(EXAMPLES, into)
+    vendored = into / "wrong-arch-download" / "bin" / "tini-amd64"
+    vendored.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sandbox.busybox["amd64"], vendored)
+    vendored.chmod(0o755)
+    return into
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"buildx {sandbox.engine.buildx_version} for {', '.join(map(str, sandbox.engine.platforms))}")
     print("stop it with: make demo-down\n")
 
+    examples = materialize_examples(sandbox, state / "examples")
     outcomes = []
     for example in DEMO_EXAMPLES:
         print(f"==> {example.directory}: {example.story}\n")
-        code = cli.main(["scan", str(EXAMPLES / example.directory), "--config", str(config)])
-        outcomes.append((example, code == cli.EXIT_BY_READINESS[example.expected]))
+        code = cli.main(["verify", str(examples / example.directory), "--config", str(config)])
+        outcomes.append((example, code == cli.EXIT_BY_VERIFY_STATUS[example.expected]))
         print()
     print("Summary")
     for example, as_expected in outcomes:

@@ -6,7 +6,7 @@ decision is made by the pure modules it calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -27,7 +27,7 @@ from bot.model import (
     ScanResult,
     Stage,
 )
-from bot.scan.discover import candidate_files, discover, is_dockerfile_name
+from bot.scan.discover import build_file_kind, candidate_files, discover, is_dockerfile_name
 from bot.scan.dockerfile import parse_dockerfile, stages_needed
 from bot.scan.hazards import find_hazards, single_arch_digest_hazard
 from bot.scan.readiness import judge_readiness
@@ -59,7 +59,11 @@ def scan_tree(
     if tree.truncated:
         problems.append(Problem(".", f"more than {len(paths)} files; the rest were not scanned"))
 
-    build_files = _read_all(tree, candidate_files(paths), problems)
+    # files that are build files only if their content says so (a shebang, an Azure task) are not
+    # worth a problem line when they turn out to be binaries or huge: they are simply not build files
+    build_files = _read_all(
+        tree, candidate_files(paths), problems, quiet=lambda p: build_file_kind(p) is None
+    )
     discovery = discover(build_files, paths)
     problems.extend(discovery.problems)
     build_paths = discovery.build_paths
@@ -104,13 +108,19 @@ def scan_tree(
     )
 
 
-def _read_all(tree: RepoTree, paths: Iterable[str], problems: list[Problem]) -> dict[str, str]:
+def _read_all(
+    tree: RepoTree,
+    paths: Iterable[str],
+    problems: list[Problem],
+    quiet: Callable[[str], bool] = lambda _: False,
+) -> dict[str, str]:
     texts: dict[str, str] = {}
     for path in paths:
         try:
             texts[path] = tree.read_text(path)
         except InputError as err:
-            problems.append(Problem(path, str(err).removeprefix(f"{path}: ")))
+            if not quiet(path):
+                problems.append(Problem(path, str(err).removeprefix(f"{path}: ")))
     return texts
 
 

@@ -197,6 +197,7 @@ def test_hostile_files_are_reported_and_the_scan_goes_on(registry: SeededRegistr
             "big/Dockerfile": "RUN true\n" * 200_000,
             "package.json": '{"scripts": {"build": ',
             ".github/workflows/bomb.yml": bomb,
+            "tools/prebuilt-helper": b"\x7fELF\x02\x01\x01" + bytes(64),
         },
     )
     os.symlink(secret, repo / "linked.Dockerfile")
@@ -208,6 +209,7 @@ def test_hostile_files_are_reported_and_the_scan_goes_on(registry: SeededRegistr
     assert "outside the repository" in problems["linked.Dockerfile"]
     assert "package.json" in problems
     assert ".github/workflows/bomb.yml" in problems
+    assert "tools/prebuilt-helper" not in problems  # a binary is simply not a build script: no noise
     assert all("secret-image-outside" not in str(v.ref) for v in result.verdicts)
     assert result.readiness is Readiness.NEEDS_SCRIPT_CHANGES
 
@@ -232,5 +234,5 @@ def test_wrong_arch_download_example_reports_the_hazard_once(debian: SeededRegis
     repo = shutil.copytree(EXAMPLES / "wrong-arch-download", tmp_path / "repo")
     result = scan(repo, registry)
     hazards = [(h.code, h.path, h.line) for h in result.hazards]
-    assert hazards == [("arch-in-url", "Dockerfile", 5)]
+    assert hazards == [("host-binary-copied", "Dockerfile", 4)]
     assert result.readiness is Readiness.NEEDS_SCRIPT_CHANGES
