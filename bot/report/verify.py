@@ -144,7 +144,8 @@ def _platform_lines(result: PlatformResult) -> list[str]:
         lines += [f"      | {line}" for line in smoke.output_tail[-3:]]
     if result.binaries is not None:
         check = result.binaries
-        lines.append(f"    binaries: {check.outcome} ({check.checked} ELF files read)" + _error(check.error))
+        files = f"{check.checked} ELF file" + ("" if check.checked == 1 else "s")
+        lines.append(f"    binaries: {check.outcome} ({files} read)" + _error(check.error))
         lines += [f"      {w.path} is {w.found}, expected {w.expected}" for w in check.wrong]
     if build.log_tail and build.outcome.value != "passed":
         lines += [f"      | {line}" for line in build.log_tail[-5:]]
