@@ -56,7 +56,7 @@ esac
 NPM_SHIM = r"""#!/bin/sh
 # multiarch-bot sandbox stand-in, NOT npm. Enough of npm for a Dockerfile's npm steps to be built:
 #   run NAME     runs the script NAME of ./package.json with sh (one-line JSON entries only)
-#   install -g   links each "bin" entry of ./package.json into /usr/local/bin (via the node stand-in)
+#   install -g   links each "bin" entry of ./package.json into $npm_config_prefix/bin (/usr/local/bin)
 #   anything else (ci, install, config …) does nothing.
 value() { sed -n "s/^ *\"$1\": *\"\(.*\)\",\{0,1\}\$/\1/p" package.json | head -n 1; }
 case "$1" in
@@ -68,10 +68,11 @@ case "$1" in
   install|i)
     case " $* " in
       *" -g "*)
+        bin="${npm_config_prefix:-/usr/local}/bin"
         sed -n '/"bin": *{/,/}/s/^ *"\([^"]*\)": *"\([^"]*\)".*/\1 \2/p' package.json |
         while read -r name target; do
-          printf '#!/bin/sh\nexec node %s "$@"\n' "$PWD/${target#./}" > "/usr/local/bin/$name"
-          chmod +x "/usr/local/bin/$name"
+          printf '#!/bin/sh\nexec node %s "$@"\n' "$PWD/${target#./}" > "$bin/$name"
+          chmod +x "$bin/$name"
         done ;;
     esac ;;
   *) echo "npm stand-in (multiarch-bot sandbox): $* (nothing done)" ;;

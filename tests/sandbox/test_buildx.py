@@ -42,15 +42,14 @@ def test_rootfs_is_busybox_with_applet_symlinks_and_is_deterministic() -> None:
         (NODE_SHIM, ["--version"], "v12.22.12"),
         (NPM_SHIM, ["--version"], "6.14.16"),
         (NPM_SHIM, ["ci"], "npm stand-in (multiarch-bot sandbox): ci (nothing done)"),
-        (NPM_SHIM, ["run", "build"], "npm stand-in (multiarch-bot sandbox): run build (nothing done)"),
         (
             NPM_SHIM,
-            ["install", "-g", "x"],
-            "npm stand-in (multiarch-bot sandbox): install -g x (nothing done)",
+            ["config", "set", "unsafe-perm=true"],
+            "npm stand-in (multiarch-bot sandbox): config set unsafe-perm=true (nothing done)",
         ),
     ],
 )
-def test_node_and_npm_shims_answer_and_do_nothing(
+def test_node_and_npm_shims_answer_and_do_nothing_else(
     shim: str, args: list[str], expected: str, tmp_path: Path
 ) -> None:
     script = tmp_path / "shim"
@@ -58,6 +57,39 @@ def test_node_and_npm_shims_answer_and_do_nothing(
     done = proc.run(["sh", str(script), *args], timeout=10, cwd=tmp_path, env={"PATH": os.environ["PATH"]})
     assert done.out.strip() == expected
     assert [path.name for path in tmp_path.iterdir()] == ["shim"]
+
+
+PACKAGE_JSON = """{
+  "name": "app",
+  "bin": {
+    "app": "./dist/app.js"
+  },
+  "scripts": {
+    "build": "mkdir -p dist && echo built > dist/app.js",
+    "test": "exit 3"
+  }
+}
+"""
+
+
+def test_npm_stand_in_runs_package_scripts_and_links_bin_entries(tmp_path: Path) -> None:
+    npm = tmp_path / "npm"
+    npm.write_text(NPM_SHIM)
+    project, prefix = tmp_path / "project", tmp_path / "prefix"
+    project.mkdir()
+    (prefix / "bin").mkdir(parents=True)
+    (project / "package.json").write_text(PACKAGE_JSON)
+    env = {"PATH": os.environ["PATH"], "npm_config_prefix": str(prefix)}
+
+    proc.run(["sh", str(npm), "run", "build"], timeout=10, cwd=project, env=env)
+    proc.run(["sh", str(npm), "install", "-g", "--loglevel", "verbose"], timeout=10, cwd=project, env=env)
+
+    assert (project / "dist" / "app.js").read_text() == "built\n"
+    assert (prefix / "bin" / "app").read_text() == f'#!/bin/sh\nexec node {project}/dist/app.js "$@"\n'
+    failed = proc.run(["sh", str(npm), "run", "test"], timeout=10, cwd=project, env=env, check=False)
+    assert failed.returncode == 3
+    missing = proc.run(["sh", str(npm), "run", "lint"], timeout=10, cwd=project, env=env, check=False)
+    assert missing.returncode == 1
 
 
 def test_daemon_config_is_merged_and_written_only_when_it_changes(tmp_path: Path) -> None:
