@@ -21,12 +21,10 @@ seeded ones carry random layers) under the same tag are rebuilt rather than trus
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import io
 import tarfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,6 +34,7 @@ from bot.build.buildx import buildx_build_argv, oci_output, push_archive_argv
 from bot.errors import BotError
 from bot.model import AMD64, ARM64, Digest, ImagePlatforms, ImageRef, Platform
 from bot.sandbox.engine import EngineInfo, docker_env
+from bot.sandbox.locks import file_lock
 from bot.scan.registry import RegistryClient
 
 Flavour = Literal["busybox", "node"]
@@ -134,7 +133,8 @@ def build_base_images(
     for image in images:
         groups.setdefault((image.flavour, image.platforms), []).append(image)
     results: list[BuiltImage] = []
-    with _lock(work / "build.lock"), RegistryClient(total_budget=20) as client:
+    # two test workers sharing a state directory would otherwise push the same tags at once
+    with file_lock(work / "build.lock"), RegistryClient(total_budget=20) as client:
         binaries = fetch_busybox(work / "busybox")
         applets = busybox_applets(binaries)
         for (flavour, platforms), members in groups.items():
@@ -284,14 +284,3 @@ def _entry(path: str, kind: bytes, mode: int) -> tarfile.TarInfo:
 
 def _names(platforms: Sequence[Platform]) -> str:
     return ", ".join(map(str, platforms))
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    # Two builders of one state dir (two test workers) would push the same tags at once.
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

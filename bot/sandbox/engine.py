@@ -15,7 +15,6 @@ The daemon is checked through the Engine API (docker-py); buildx has no API, so 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import time
@@ -30,6 +29,7 @@ import requests
 from bot import proc
 from bot.errors import BotError
 from bot.model import ARM64, Platform
+from bot.sandbox.locks import file_lock
 
 # Debian's docker-cli, by absolute path: PATH may find another client first (this machine has a bare
 # /usr/local/bin/docker without the buildx plugin); Debian's finds its plugin in /usr/libexec/docker.
@@ -262,12 +262,8 @@ def _require_containerd_store(pid: int | None) -> None:
 @contextlib.contextmanager
 def _machine_lock() -> Iterator[None]:
     lock_path = _LOCK if _LOCK.parent.is_dir() else Path("/tmp") / _LOCK.name  # noqa: S108
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(lock_path):
+        yield
 
 
 def _names(platforms: tuple[Platform, ...]) -> str:

@@ -11,26 +11,10 @@ import pytest
 from bot.build.container import containers_labelled
 from bot.build.inspect import check_binaries
 from bot.model import AMD64, ARM64, Outcome, Platform, WrongArchBinary
-from tests.support.docker import DockerSandbox
-from tests.support.images import FixtureImages, docker_client
+from tests.support.images import FixtureImages
 
 pytestmark = pytest.mark.docker
 TEST_LABEL = "multiarch-bot.test"
-
-
-@pytest.fixture(scope="module")
-def images(
-    docker_sandbox: DockerSandbox, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FixtureImages]:
-    built = FixtureImages(docker_sandbox, tmp_path_factory.mktemp("inspect-images"))
-    yield built
-    built.remove()
-
-
-@pytest.fixture
-def client() -> Iterator[docker.DockerClient]:
-    with docker_client() as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ the registry and the dockerd that this directory started. A run that never used 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,7 @@ from bot import proc
 from bot.model import ImageRef
 from bot.sandbox.base_images import BuiltImage, build_base_images
 from bot.sandbox.engine import EngineInfo, ensure_engine, stop_engine
+from bot.sandbox.locks import file_lock
 from bot.sandbox.registry import LocalRegistry
 
 SANDBOX_STATE = Path(__file__).resolve().parents[2] / ".state" / "test-sandbox"
@@ -54,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def docker_sandbox() -> DockerSandbox:
     LEASES.mkdir(parents=True, exist_ok=True)
-    with _locked(SANDBOX_STATE / "session.lock"):
+    with file_lock(SANDBOX_STATE / "session.lock"):
         (LEASES / os.environ.get(_RUN, str(os.getpid()))).touch()  # before starting: see pytest_sessionfinish
         engine = ensure_engine(SANDBOX_STATE / "engine")
         registry = LocalRegistry.start(SANDBOX_STATE / "registry")
@@ -66,7 +64,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     lease = LEASES / os.environ.get(_RUN, "")
     if hasattr(session.config, "workerinput") or not lease.is_file():
         return  # a worker (others may still be testing), or a run that never used the sandbox
-    with _locked(SANDBOX_STATE / "session.lock"):
+    with file_lock(SANDBOX_STATE / "session.lock"):
         lease.unlink()
         for other in LEASES.iterdir():
             if other.name.isdigit() and proc.is_running(int(other.name)):
@@ -76,13 +74,3 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if registry is not None:
             registry.stop()
         stop_engine(SANDBOX_STATE / "engine")  # only a dockerd started with this state directory
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
