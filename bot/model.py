@@ -442,3 +442,35 @@ class VerifyResult:
     findings: tuple[JoinedHazard, ...]
     status: VerifyStatus
     reasons: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------------------------------------- patches
+
+
+@dataclass(frozen=True)
+class LeftAlone:
+    """A build path the patch deliberately does not change, and why (local-only, unknown wrapper, …)."""
+
+    path: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file's change: the exact text before and after, and a one-line rationale per change."""
+
+    path: str
+    before: str
+    after: str
+    rationale: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Everything the bot proposes for one repository."""
+
+    edits: tuple[FileEdit, ...] = ()
+    left_alone: tuple[LeftAlone, ...] = ()
+    refused: tuple[LeftAlone, ...] = ()  # files a patcher would not change safely, with the reason
+    questions: tuple[str, ...] = ()  # ambiguous hazards, asked in the PR body instead of guessed

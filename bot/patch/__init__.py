@@ -1,0 +1,1 @@
+"""Patch stage: minimal, format-preserving edits that make each publishing build path multi-arch."""
