@@ -21,6 +21,9 @@ from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError
 from bot.forge.git import looks_like_git_url, shallow_clone
 from bot.model import Platform, Readiness, ScanResult, VerifyStatus
+from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
+from bot.patch.propose import propose_patch, write_patch
+from bot.report.patch import patch_to_json, patch_to_text
 from bot.report.scan import scan_to_json, scan_to_text
 from bot.report.verify import verify_to_json, verify_to_text
 from bot.sandbox import control as sandbox_control
@@ -90,6 +93,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(command=_verify)
 
+    patch = commands.add_parser(
+        "patch",
+        help="show (or --write) the minimal changes that make each publishing build path multi-arch",
+        description="Scan, plan, and propose format-preserving edits to the build scripts and Dockerfiles.",
+    )
+    _add_scan_arguments(patch)
+    patch.add_argument("--write", action="store_true", help="apply the edits to the checkout (PATH only)")
+    patch.set_defaults(command=_patch)
+
     sandbox = commands.add_parser(
         "sandbox",
         help="start, stop or inspect the local registry, Docker engine (buildx + QEMU) and base images",
@@ -143,6 +155,23 @@ def _verify(args: argparse.Namespace) -> int:
             result = verify(scan, plans, docker_runner(checkout, client, settings, bases), missing=missing)
     sys.stdout.write(verify_to_json(result) if args.json else verify_to_text(result))
     return EXIT_BY_VERIFY_STATUS[result.status]
+
+
+def _patch(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    wanted = _wanted_platforms(args.platform, config)
+    if args.write and looks_like_git_url(args.target):
+        raise ConfigError("--write needs a local checkout, not a git URL")
+    with _checkout(args.target) as checkout:
+        scan = _scan_checkout(checkout, config, wanted, display_root=args.target)
+        patch = propose_patch(
+            RepoTree(checkout), scan, plan_builds(scan, wanted), PATCHERS, DOCKERFILE_PATCHER
+        )
+        if args.write:
+            for path in write_patch(checkout, patch):
+                print(f"wrote {path}", file=sys.stderr)
+    sys.stdout.write(patch_to_json(patch) if args.json else patch_to_text(patch))
+    return EXIT_OK
 
 
 @contextlib.contextmanager
