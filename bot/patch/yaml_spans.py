@@ -220,22 +220,25 @@ def insert_items(
     index = len(sequence.value) - 1 if before is None else before
     content = sequence.value[index].start_mark.index
     dash = content - 1
-    while dash >= 0 and text[dash] == " ":
+    while dash >= 0 and text[dash] in " \r\n":  # `-` then the item on the next line is a style too
         dash -= 1
     prefix = text[line_start(text, max(dash, 0)) : max(dash, 0)]
     if dash < 0 or text[dash] != "-" or prefix.strip(" "):
         line = sequence.value[index].start_mark.line + 1
         raise Unpatchable(f"the list item at line {line} shares its line with something else")
     gap = text[dash + 1 : content]
+    hanging = "\n" in gap
     floor = line_end(text, content_end(doc, sequence.value[index - 1])) if index else 0
     top = line_start(text, dash)
     while top > floor and text[line_start(text, top - 1) : top].startswith(prefix + "#"):
         top = line_start(text, top - 1)  # a comment at the item's own column introduces the item
     separated = index > 0 and not text[line_start(text, top - 1) : top].strip()
-    hang = " " * (len(prefix) + 1 + len(gap))
+    column = sequence.value[index].start_mark.column
+    hang = " " * column if hanging else " " * (len(prefix) + 1 + len(gap))
     rendered: list[str] = []
     for item in items:
-        lines = [f"{prefix}-{gap}{item[0]}", *(hang + line for line in item[1:])]
+        head = [f"{prefix}-", hang + item[0]] if hanging else [f"{prefix}-{gap}{item[0]}"]
+        lines = [*head, *(hang + line for line in item[1:])]
         if before is None:
             rendered += ["", *lines] if separated else lines
         else:
