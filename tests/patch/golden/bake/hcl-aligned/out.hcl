@@ -1,0 +1,11 @@
+group "default" {
+  targets = ["app"]
+}
+
+target "app" {
+  context    = "."
+  dockerfile = "build/Dockerfile"
+  target     = "release"
+  tags       = ["quay.io/acme/app:edge"]
+  platforms  = ["linux/amd64", "linux/arm64"]
+}

@@ -1,0 +1,8 @@
+group "default" {
+  targets = ["app"]
+}
+
+target "app" {
+  context = "."
+  tags = ["acme/app:latest"]
+}

@@ -1,0 +1,17 @@
+group "default" {
+  targets = ["image"]
+}
+
+target "image" {
+  dockerfile = "Dockerfile"
+  platforms = [
+    "linux/amd64",
+    "linux/386",
+  ]
+}
+
+target "image-local" {
+  inherits = ["image"]
+  platforms = ["linux/amd64"]  # the runner's own
+  output = ["type=docker"]
+}

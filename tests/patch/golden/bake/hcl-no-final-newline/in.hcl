@@ -1,0 +1,6 @@
+target "app" {
+  context = "."
+  platforms = [
+    "linux/amd64"
+  ]
+}

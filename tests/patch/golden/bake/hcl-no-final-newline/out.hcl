@@ -1,0 +1,7 @@
+target "app" {
+  context = "."
+  platforms = [
+    "linux/amd64",
+    "linux/arm64"
+  ]
+}

@@ -1,0 +1,7 @@
+variable "PLATFORMS" {
+  default = "linux/amd64"
+}
+
+target "app" {
+  platforms = split(",", PLATFORMS)
+}
