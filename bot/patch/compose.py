@@ -85,8 +85,8 @@ def _patch_service(
             f"compose service '{name}' now builds {context.platform_list} "
             f"(`build: {scalar(value)}` became a mapping with `context:`, to hold `platforms:`)"
         )
-    elif _add_platforms(doc, path, name, value, context, flow, edits):
-        edits.rationale.append(f"compose service '{name}' now builds {context.platform_list}")
+    elif listed := _add_platforms(doc, path, name, value, context, flow, edits):
+        edits.rationale.append(f"compose service '{name}' now builds {','.join(listed)}")
     else:
         return
     edits.widened.add(name)
@@ -115,13 +115,14 @@ def _expand_short_form(doc: YamlText, key: yaml.Node, value: yaml.ScalarNode, fl
 
 def _add_platforms(
     doc: YamlText, path: str, name: str, build: yaml.Node, context: PatchContext, flow: str, edits: _Edits
-) -> bool:
-    """Add ``platforms:`` to a build mapping, or the missing platforms to its list; False if none."""
+) -> list[str]:
+    """Add ``platforms:`` to a build mapping, or the missing platforms to its list; the platforms it
+    then lists, or [] when it changes nothing."""
     current = entry(build, "platforms")
     if current is None:
         after = next((key for key in ("dockerfile", "context") if entry(build, key)), None)
         edits.spans.append(insert_entry(doc, build, [f"platforms: {flow}"], after))
-        return True
+        return [str(p) for p in context.platforms]
     listed = resolve(current[1])
     if not isinstance(listed, yaml.SequenceNode):
         raise Unpatchable(f"`platforms:` at line {current[0].start_mark.line + 1} is not a list")
@@ -131,23 +132,23 @@ def _add_platforms(
     except ValueError:
         reason = f"compose service '{name}' lists platforms through a variable; left as written"
         edits.left_alone.append(LeftAlone(path, current[0].start_mark.line + 1, reason))
-        return False
+        return []
     missing = [p for p in context.platforms if p not in have]
     if not missing:
-        return False
+        return []
     check_editable(doc, current[1], "`platforms:`")
     last = listed.value[-1] if listed.value else None
     quote = {"'": "'", '"': '"'}.get(getattr(last, "style", None) or "", "")
     if not listed.flow_style:
         edits.spans.append(insert_items(doc, listed, [[f"{quote}{p}{quote}"] for p in missing]))
-        return True
+        return [*written, *map(str, missing)]
     if last is None or "\n" in doc.text[listed.start_mark.index : listed.end_mark.index]:
         raise Unpatchable(
             f"`platforms:` at line {current[0].start_mark.line + 1} is an empty or wrapped list"
         )
     added = "".join(f", {quote}{p}{quote}" for p in missing)
     edits.spans.append(Span(last.end_mark.index, last.end_mark.index, added))
-    return True
+    return [*written, *map(str, missing)]
 
 
 def _verify(path: str, after: str, context: PatchContext, widened: set[str]) -> None:

@@ -167,6 +167,8 @@ def _widen(
         joiner = "\n" if isinstance(block, yaml.ScalarNode) and block.style == "|" else ","
         joiner = ", " if joiner == "," and ", " in value else joiner
         edits.spans.append(replace_scalar(doc, current[1], joiner.join(written)))
+        edits.rationale.append(f"build-push-action step {label} now builds {','.join(written)}")
+        return True
     edits.rationale.append(f"build-push-action step {label} now builds {context.platform_list}")
     return True
 
