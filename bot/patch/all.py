@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.model import BuildKind
+from bot.patch import compose, dockerfile_fixes, github_actions
 from bot.patch.base import Patcher
 
-PATCHERS: Mapping[BuildKind, Patcher] = {}
-DOCKERFILE_PATCHER: Patcher | None = None
+PATCHERS: Mapping[BuildKind, Patcher] = {
+    BuildKind.GITHUB_ACTIONS: github_actions,
+    BuildKind.COMPOSE: compose,
+}
+DOCKERFILE_PATCHER: Patcher | None = dockerfile_fixes

@@ -58,7 +58,8 @@ def propose_patch(
     if dockerfile_patcher is not None:
         for dockerfile in sorted({h.path for h in scan.hazards if h.path in platforms_of}):
             hazards = tuple(h for h in scan.hazards if h.path == dockerfile)
-            context = PatchContext(platforms_of[dockerfile], hazards=hazards)
+            builders = tuple(bp for bp in scan.build_paths if bp.dockerfile == dockerfile)  # their targets
+            context = PatchContext(platforms_of[dockerfile], builders, hazards)
             _apply(tree, dockerfile, dockerfile_patcher, context, edits, left_alone, refused, questions)
     return Patch(tuple(edits), tuple(left_alone), tuple(refused), tuple(dict.fromkeys(questions)))
 
