@@ -97,6 +97,7 @@ def _patch_job(
     pins: PinStyle,
     edits: _Edits,
 ) -> None:
+    """Widen each publishing build step of one job; give the job setup steps before the first one."""
     first: tuple[int, yaml.Node, str] | None = None  # the first step this job makes multi-platform
     for index, written in enumerate(steps.value):
         step = resolve(written)
@@ -155,7 +156,8 @@ def _widen(
         try:
             have = [Platform.parse(item) for item in written]
         except ValueError:
-            edits.left_alone.append(LeftAlone(path, line, f"platforms {value!r} are not all platforms"))
+            reason = f"build-push-action step {label} lists {value!r}, which are not all platforms"
+            edits.left_alone.append(LeftAlone(path, line, reason + "; left as written"))
             return False
         if all(platform in have for platform in context.platforms):
             return False
@@ -186,7 +188,7 @@ def _add_setup_steps(
     earlier = {
         (scalar(lookup(step, "uses")) or "").lower().partition("@")[0]: step for step in steps.value[:index]
     }
-    runner = "arm64" if "arm" in (scalar(lookup(job, "runs-on")) or "") else "amd64"
+    runner = _runner_architecture(job)
     emulated = [str(p) for p in context.platforms if p.architecture not in _NATIVE[runner]]
     missing = [
         action for action in (_QEMU, _BUILDX) if action not in earlier and (action != _QEMU or emulated)
@@ -200,7 +202,7 @@ def _add_setup_steps(
         return
     order = [scalar(key) for key, _ in build.value] if isinstance(build, yaml.MappingNode) else []
     named = "name" in order
-    name_first = named and order.index("name") < order.index("uses")
+    name_first = named and "uses" in order and order.index("name") < order.index("uses")
     items = []
     for action in missing:
         uses = "uses: " + pins.uses(action)
@@ -215,6 +217,16 @@ def _add_setup_steps(
         if pins.note(action):
             edits.rationale.append(pins.note(action))
     edits.spans.append(insert_items(doc, steps, items, before=index))
+
+
+def _runner_architecture(job: yaml.Node) -> str:
+    """arm64 for GitHub's arm runners (``ubuntu-24.04-arm``) and self-hosted labels naming arm; else amd64."""
+    runs_on = resolve(lookup(job, "runs-on"))
+    labels = [scalar(item) for item in runs_on.value] if isinstance(runs_on, yaml.SequenceNode) else []
+    labels.append(scalar(runs_on))
+    return (
+        "arm64" if any(label and re.search(r"(?<![a-z])arm", label.lower()) for label in labels) else "amd64"
+    )
 
 
 def _verify(path: str, after: str, context: PatchContext, widened: set[str]) -> None:

@@ -261,7 +261,8 @@ def replace_scalar(doc: YamlText, node: yaml.Node, value: str) -> Span:
         return Span(start, end, json.dumps(value, ensure_ascii=False))
     if node.style in ("|", ">"):
         return _replace_block(doc, node, value)
-    return Span(start, end, value if _plain_is_safe(value) else json.dumps(value, ensure_ascii=False))
+    written = value if _plain_is_safe(value) else json.dumps(value, ensure_ascii=False)
+    return Span(start, end, written if end > start else " " + written)  # `key:` with no value yet
 
 
 def _replace_block(doc: YamlText, node: yaml.ScalarNode, value: str) -> Span:

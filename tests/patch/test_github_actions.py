@@ -105,3 +105,18 @@ def test_only_amd64_needs_no_emulation() -> None:
     assert isinstance(result, Edited)
     assert "setup-qemu-action" not in result.text
     assert "platforms: linux/amd64,linux/386" in result.text
+
+
+def test_a_self_hosted_arm_runner_emulates_amd64() -> None:
+    text = WORKFLOW.replace("runs-on: ubuntu-latest", "runs-on: [self-hosted, linux, ARM64]")
+    result = github_actions.patch("w.yml", text, PatchContext(DEFAULT_PLATFORMS, tuple(find("w.yml", text))))
+    assert isinstance(result, Edited)
+    assert (
+        "added docker/setup-qemu-action before step 1 of job 'image': linux/amd64 is emulated"
+        in "\n".join(result.rationale)
+    )
+
+
+def test_an_empty_platforms_input_is_filled() -> None:
+    text = WORKFLOW.replace("          push: true\n", "          platforms:\n          push: true\n")
+    assert "          platforms: linux/amd64,linux/arm64\n" in patched(text)

@@ -187,6 +187,11 @@ def test_replace_scalar_quotes_a_plain_value_only_when_it_must() -> None:
     assert apply(d, replace_scalar(d, at(d, "p"), "true")) == 'p: "true"\n'
 
 
+def test_replace_scalar_fills_an_empty_value() -> None:
+    d = doc("p:\nq: 1\n")
+    assert apply(d, replace_scalar(d, at(d, "p"), "linux/arm64")) == "p: linux/arm64\nq: 1\n"
+
+
 def test_replace_scalar_refuses_keep_chomping_and_anchored_values() -> None:
     d = doc("p: |+\n  x\n\nq: &q y\n")
     with pytest.raises(Unpatchable, match="keeps blank lines"):
