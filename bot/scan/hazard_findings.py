@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.model import Severity
-from bot.scan.hazard_shell import Lexed, Word
+from bot.scan.shell_syntax import Lexed, Word
 
 # An amd64 name on segment boundaries: `tini-amd64`, `linux_amd64.zip`, `Linux-64bit`, not `x64dbg`.
 AMD64_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:amd64|x86[_-]64|x64|linux-?64|64bit)(?![A-Za-z0-9])", re.I)
@@ -81,3 +82,23 @@ def command_text(lexed: Lexed, offset: int) -> str:
     start = lexed.text.rfind("\n", 0, offset) + 1
     end = lexed.text.find("\n", offset)
     return lexed.text[start : len(lexed.text) if end < 0 else end]
+
+
+class Spans:
+    """A set of [start, end) text ranges with logarithmic membership tests."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [start for start, _ in merged]
+        self._ends = [end for _, end in merged]
+
+    def __contains__(self, offset: object) -> bool:
+        if not isinstance(offset, int):
+            return False
+        i = bisect_right(self._starts, offset) - 1
+        return i >= 0 and offset < self._ends[i]

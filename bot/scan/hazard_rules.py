@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from bot.scan.hazard_downloads import arch_in_package, arch_in_url
-from bot.scan.hazard_findings import ARCH_WORD, CODE_MAP, RUN_LIKE, Finding, Origin, ShellSource
-from bot.scan.hazard_shell import Lexed, Spans, lex
+from bot.scan.hazard_findings import ARCH_WORD, CODE_MAP, RUN_LIKE, Finding, Origin, ShellSource, Spans
 from bot.scan.hazard_toolchain import arch_in_path, arch_map_incomplete, goarch_amd64
+from bot.scan.shell_syntax import Lexed, lex
 
 Rule = Callable[[ShellSource, Lexed], Iterator[Finding]]
 

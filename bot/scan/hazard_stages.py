@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from bot.model import BaseKind, DockerfileInfo, Hazard, Platform, Severity
 from bot.scan.hazard_findings import command_text
-from bot.scan.hazard_shell import Lexed
 from bot.scan.hazard_sources import instruction_words, mount_options
+from bot.scan.shell_syntax import Lexed
 
 CODE_PINNED = "platform-pinned"
 CODE_BUILDPLATFORM = "buildplatform-native"

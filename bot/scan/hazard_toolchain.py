@@ -21,7 +21,7 @@ from bot.scan.hazard_findings import (
     ShellSource,
     basename,
 )
-from bot.scan.hazard_shell import Command, Lexed
+from bot.scan.shell_syntax import Command, Lexed
 
 # ---------------------------------------------------------------------------------------- goarch-amd64
 

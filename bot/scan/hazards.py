@@ -40,7 +40,6 @@ from bot.scan.hazard_image import (
 from bot.scan.hazard_lines import DockerfileLines, excerpt
 from bot.scan.hazard_makefile import make_recipes
 from bot.scan.hazard_rules import shell_findings
-from bot.scan.hazard_shell import Lexed
 from bot.scan.hazard_sources import (
     ContextCopy,
     Invocation,
@@ -61,6 +60,7 @@ from bot.scan.hazard_stages import (
     platform_rules,
     stage_model,
 )
+from bot.scan.shell_syntax import Lexed
 
 __all__ = ["CODES", "find_hazards", "single_arch_digest_hazard"]
 
