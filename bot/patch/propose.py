@@ -44,6 +44,11 @@ def propose_patch(
         if patcher is None:
             left_alone += [LeftAlone(bp.path, bp.line, f"no patcher for {kind} files yet") for bp in paths]
             continue
+        unknown = [bp for bp in paths if bp.dockerfile not in platforms_of]
+        left_alone += [LeftAlone(bp.path, bp.line, _unknown_dockerfile(bp)) for bp in unknown]
+        paths = [bp for bp in paths if bp not in unknown]
+        if not paths:
+            continue
         platforms = _common_platforms(paths, platforms_of)
         if len(platforms) < 2:
             left_alone += [
@@ -87,6 +92,15 @@ def _apply(
     questions.extend(result.questions)
     if isinstance(result, Edited) and result.text != text:
         edits.append(FileEdit(path, text, result.text, result.rationale))
+
+
+def _unknown_dockerfile(build_path: BuildPath) -> str:
+    if build_path.dockerfile is None:
+        return "which Dockerfile it builds is not known (a variable or an inline Dockerfile)"
+    missing = (
+        f"it is missing, or it has no stage {build_path.target!r}" if build_path.target else "it is missing"
+    )
+    return f"no build plan covers {build_path.dockerfile}: {missing}"
 
 
 def _by_file(build_paths: Sequence[BuildPath]) -> dict[str, list[BuildPath]]:
