@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
+from bot.scan.shell_argv import command_start
+
 # --------------------------------------------------------------------------------------- tokenize
 
 # The characters that change the lexer's state, per context; everything else is plain word text.
@@ -427,36 +429,11 @@ class Command:
 
     @cached_property  # every rule asks; a 1 MB line holds a few hundred thousand commands
     def _argv(self) -> tuple[Word, ...]:
-        words = self.words
-        i = 0
-        while i < len(words):
-            value = words[i].value
-            if value in _ARGV_KEYWORDS or _is_assignment(value):
-                i += 1
-            elif (posixpath.basename(value) if "/" in value else value) in _WRAPPERS:  # sudo, /usr/bin/env
-                i += 1
-                # wrapper options (`sudo -u app`, `env -i`) are not the command
-                while i < len(words) and words[i].value.startswith("-"):
-                    takes_value = words[i].value in ("-u", "-g", "-C", "--chdir", "-n", "--user")
-                    i += 2 if takes_value else 1
-            else:
-                break
-        return words[i:]
+        return self.words[command_start([w.value for w in self.words]) :]
 
     def name(self) -> str:
         argv = self.argv()
         return argv[0].value if argv else ""
-
-
-_ARGV_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "time"})
-_WRAPPERS = frozenset(
-    {"sudo", "env", "exec", "nohup", "command", "nice", "stdbuf", "time", "builtin", "doas"}
-)
-
-
-def _is_assignment(value: str) -> bool:
-    head, eq, _ = value.partition("=")
-    return bool(eq) and head.isidentifier()
 
 
 @dataclass(frozen=True)
