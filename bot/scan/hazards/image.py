@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from bot.model import DockerfileInfo, Hazard, Platform, Severity
-from bot.scan.hazard_findings import AMD64_TOKEN
-from bot.scan.hazard_sources import instruction_words
-from bot.scan.hazard_stages import TARGET_AWARE, VARIABLE, StageModel
+from bot.scan.hazards.findings import AMD64_TOKEN
+from bot.scan.hazards.sources import instruction_words
+from bot.scan.hazards.stages import TARGET_AWARE, VARIABLE, StageModel
 
 CODE_NAMESPACE = "amd64-namespace-base"
 CODE_HOST_BINARY = "host-binary-copied"

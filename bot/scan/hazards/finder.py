@@ -3,8 +3,8 @@
 `find_hazards` walks the Dockerfile once, stage by stage, keeping what each stage has copied from the
 context and where it stands (WORKDIR), so that `RUN ./scripts/install.sh` or `RUN make release` can be
 followed into the file that really runs. Shell text of every kind goes through the rule table in
-hazard_rules.py; stage-level rules are in hazard_stages.py and hazard_image.py. Hazards are reported at
-the file and line a maintainer has to change, one per (code, path, line).
+rules.py; stage-level rules are in stages.py and image.py. Hazards are reported at the file and line a
+maintainer has to change, one per (code, path, line).
 
 Pure: the only input besides the parsed Dockerfile is `read_context_file`, which the caller guards.
 """
@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
 from bot.model import DockerfileInfo, Hazard, Instruction
-from bot.scan.hazard_findings import (
+from bot.scan.hazards.findings import (
     CODE_GOARCH,
     CODE_MAP,
     CODE_PACKAGE,
@@ -29,18 +29,17 @@ from bot.scan.hazard_findings import (
     ShellSource,
     command_text,
 )
-from bot.scan.hazard_image import (
+from bot.scan.hazards.image import (
     CODE_DIGEST,
     CODE_HOST_BINARY,
     CODE_NAMESPACE,
     host_binary_rules,
     namespace_rules,
-    single_arch_digest_hazard,
 )
-from bot.scan.hazard_lines import DockerfileLines, excerpt
-from bot.scan.hazard_makefile import make_recipes
-from bot.scan.hazard_rules import shell_findings
-from bot.scan.hazard_sources import (
+from bot.scan.hazards.lines import DockerfileLines, excerpt
+from bot.scan.hazards.makefile import make_recipes
+from bot.scan.hazards.rules import shell_findings
+from bot.scan.hazards.sources import (
     ContextCopy,
     Invocation,
     StageFiles,
@@ -51,7 +50,7 @@ from bot.scan.hazard_sources import (
     invocations,
     record_copy,
 )
-from bot.scan.hazard_stages import (
+from bot.scan.hazards.stages import (
     CODE_BUILDPLATFORM,
     CODE_PINNED,
     StageModel,
@@ -61,8 +60,6 @@ from bot.scan.hazard_stages import (
     stage_model,
 )
 from bot.scan.shell_syntax import Lexed
-
-__all__ = ["CODES", "find_hazards", "single_arch_digest_hazard"]
 
 CODES = (
     CODE_URL,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from bot.model import Severity
-from bot.scan.hazard_findings import (
+from bot.scan.hazards.findings import (
     AMD64_TOKEN,
     CODE_GOARCH,
     CODE_MAP,

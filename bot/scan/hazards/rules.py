@@ -5,7 +5,7 @@ Each rule is a small function from a ShellSource (and its lexed form) to Finding
 caller turns offsets into file lines. RULES below says which rule reads which kind of text. Findings
 inside an architecture branch (`case "$TARGETARCH" in amd64) …`) or inside echo text are dropped here, in
 one place, so no rule has to remember it. Dockerfile-level rules (platform flags, bases, copied binaries)
-are in hazard_stages.py and hazard_image.py.
+are in stages.py and image.py.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from bot.scan.hazard_downloads import arch_in_package, arch_in_url
-from bot.scan.hazard_findings import ARCH_WORD, CODE_MAP, RUN_LIKE, Finding, Origin, ShellSource, Spans
-from bot.scan.hazard_toolchain import arch_in_path, arch_map_incomplete, goarch_amd64
+from bot.scan.hazards.downloads import arch_in_package, arch_in_url
+from bot.scan.hazards.findings import ARCH_WORD, CODE_MAP, RUN_LIKE, Finding, Origin, ShellSource, Spans
+from bot.scan.hazards.toolchain import arch_in_path, arch_map_incomplete, goarch_amd64
 from bot.scan.shell_syntax import Lexed, lex
 
 Rule = Callable[[ShellSource, Lexed], Iterator[Finding]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.scan.hazard_findings import ARCH_WORD
+from bot.scan.hazards.findings import ARCH_WORD
 
 _MAKE_CONDITIONAL = re.compile(r"[ \t]{0,20}(?:ifeq|ifneq|ifdef|ifndef)(?![\w-])")
 _MAKE_ASSIGNMENT = re.compile(

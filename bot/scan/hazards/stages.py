@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.model import BaseKind, DockerfileInfo, Hazard, Platform, Severity
-from bot.scan.hazard_findings import command_text
-from bot.scan.hazard_sources import instruction_words, mount_options
+from bot.scan.hazards.findings import command_text
+from bot.scan.hazards.sources import instruction_words, mount_options
 from bot.scan.shell_syntax import Lexed
 
 CODE_PINNED = "platform-pinned"
