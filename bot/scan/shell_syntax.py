@@ -393,10 +393,10 @@ def _substitution(text: str, j: int, end: int, closers: Mapping[int, int], out: 
 # ------------------------------------------------------------------------------------------- lex
 
 # Reserved words that introduce a command without being one: `if curl …`, `then wget …`, `! grep …`.
-RESERVED_WORDS = frozenset(
+_RESERVED_WORDS = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"}
 )
-_BEFORE_COMMAND = RESERVED_WORDS | {"time"}  # after these, `case` and `if` still open blocks
+_BEFORE_COMMAND = _RESERVED_WORDS | {"time"}  # after these, `case` and `if` still open blocks
 _CASE_CLAUSE_ENDS = frozenset({";;", ";&", ";;&"})
 
 
@@ -668,7 +668,7 @@ def split_simple_commands(script: str) -> list[SimpleCommand]:
     for command in lex(text).commands:
         words = command.words
         k = 0
-        while k < len(words) and _bare(words[k].raw) in RESERVED_WORDS:
+        while k < len(words) and _bare(words[k].raw) in _RESERVED_WORDS:
             k += 1  # `then docker build …`: the command starts after the keyword
         if k == len(words):
             continue
