@@ -18,6 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from _pytest.mark.structures import ParameterSet
+
 from bot.model import DEFAULT_PLATFORMS, BuildPath, Platform
 from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
 
@@ -72,6 +75,16 @@ def variant(text: str, how: str) -> str:
     if how == "no-final-newline":
         return text.rstrip("\r\n")
     return text
+
+
+def golden_params(cases: list[Case]) -> list[ParameterSet]:
+    """(case, variant) pairs, leaving out variants that say nothing new, so no test is skipped."""
+    return [
+        pytest.param(case, how, id=f"{case.name}-{how}")
+        for case in cases
+        for how in VARIANTS
+        if applies(case, how)
+    ]
 
 
 def applies(case: Case, how: str) -> bool:

@@ -9,16 +9,13 @@ from bot.patch import bake, hcl_spans, json_spans
 from bot.patch.base import Edited, PatchContext, Refused
 from bot.patch.spans import Unpatchable, splice
 from bot.scan.paths.bake import find
-from tests.patch.golden_cases import VARIANTS, Case, applies, cases, run
+from tests.patch.golden_cases import Case, cases, golden_params, run
 
 CASES = cases("bake")
 
 
-@pytest.mark.parametrize("how", VARIANTS)
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize(("case", "how"), golden_params(CASES))
 def test_golden(case: Case, how: str) -> None:
-    if not applies(case, how):
-        pytest.skip("the case is already in this form")
     run(case, how, f"docker-bake{case.source.suffix}", find, bake.patch)
 
 

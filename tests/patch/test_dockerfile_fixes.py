@@ -59,12 +59,17 @@ def variant(text: str, how: str) -> str:
 # ------------------------------------------------------------------------------------------- golden cases
 
 
-@pytest.mark.parametrize("how", VARIANTS)
-@pytest.mark.parametrize("case", CASES)
+GOLDEN_VARIANTS = [
+    pytest.param(case, how, id=f"{case}-{how}")
+    for case in CASES
+    for how in VARIANTS
+    if how == "as-written" or variant(read(case, "Dockerfile.in"), how) != read(case, "Dockerfile.in")
+]
+
+
+@pytest.mark.parametrize(("case", "how"), GOLDEN_VARIANTS)  # variants that say nothing new are left out
 def test_golden(case: str, how: str) -> None:
     before = variant(read(case, "Dockerfile.in"), how)
-    if how != "as-written" and before == read(case, "Dockerfile.in"):
-        pytest.skip("the case is already this variant")
     result = run(before)
     assert not isinstance(result, Refused), result.reason
     if UPDATE and how == "as-written":

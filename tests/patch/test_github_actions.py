@@ -8,16 +8,13 @@ from bot.model import DEFAULT_PLATFORMS, Platform
 from bot.patch import github_actions
 from bot.patch.base import Edited, PatchContext, Refused, Unchanged
 from bot.scan.paths.github_actions import find
-from tests.patch.golden_cases import VARIANTS, Case, applies, cases, run
+from tests.patch.golden_cases import Case, cases, golden_params, run
 
 CASES = cases("github-actions")
 
 
-@pytest.mark.parametrize("how", VARIANTS)
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize(("case", "how"), golden_params(CASES))
 def test_golden(case: Case, how: str) -> None:
-    if not applies(case, how):
-        pytest.skip("the case is already in this form")
     path = f".github/workflows/{case.source.name}"
     run(case, how, path, find, github_actions.patch)
 
