@@ -34,6 +34,7 @@ PLACES = {
     BuildKind.GITHUB_ACTIONS: ("github-actions", ".github/workflows/ci{ext}"),
     BuildKind.COMPOSE: ("compose", "docker-compose{ext}"),
     BuildKind.BAKE: ("bake", "docker-bake{ext}"),
+    BuildKind.NPM: ("npm", "package{ext}"),
 }
 
 
