@@ -315,7 +315,12 @@ def _removal(text: str, commands: Sequence[Command], first: int, last: int) -> S
         and tail.next_op in ("\n", "", ";")
         and after.strip(" \t;\r\n") == ""
     ):
-        return Span(begin, line_end(text, tail.end), "")
+        end = line_end(text, tail.end)
+        if end == len(text) and not text.endswith("\n") and begin > 0:  # the last line, unterminated:
+            begin -= (
+                2 if text.startswith("\r\n", begin - 2) else 1
+            )  # its break goes, the file still ends without one
+        return Span(begin, end, "")
     raise Unpatchable("a docker push to fold into the build shares its line with other commands")
 
 
