@@ -1,0 +1,5 @@
+IMAGE=acme/win
+
+image:
+	-docker build -t $(IMAGE) --load .
+	-docker push $(IMAGE)

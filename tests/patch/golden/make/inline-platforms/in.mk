@@ -1,0 +1,4 @@
+TAG = acme/tool:latest
+
+release:
+	docker build -t $(TAG) . && docker push $(TAG)

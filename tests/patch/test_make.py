@@ -1,0 +1,29 @@
+"""The Makefile patcher, on golden Makefiles."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.model import DEFAULT_PLATFORMS
+from bot.patch import make
+from bot.patch.base import PatchContext, Unchanged
+from bot.scan.paths.make import find
+from tests.patch.golden_cases import VARIANTS, Case, applies, cases, run
+
+CASES = cases("make")
+
+
+@pytest.mark.parametrize("how", VARIANTS)
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_golden(case: Case, how: str) -> None:
+    if not applies(case, how):
+        pytest.skip("the case is already in this form")
+    run(case, how, "Makefile", find, make.patch)
+
+
+def test_a_makefile_without_builds_is_unchanged() -> None:
+    text = "test:\n\tgo test ./...\n"
+    assert (
+        make.patch("Makefile", text, PatchContext(DEFAULT_PLATFORMS, tuple(find("Makefile", text))))
+        == Unchanged()
+    )
