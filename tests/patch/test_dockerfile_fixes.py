@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from bot.model import DEFAULT_PLATFORMS, BuildKind, BuildPath, DockerfileInfo, Hazard, Platform, Severity
-from bot.patch import dockerfile_fixes
 from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.dockerfile_fixes import GOARCH, PINNED, URL, patch
+from bot.patch.dockerfile import GOARCH, PINNED, URL, patch
+from bot.patch.dockerfile import verify as dockerfile_fixes
 from bot.scan.dockerfile import parse_dockerfile
 from bot.scan.hazards import CODES, find_hazards
 
