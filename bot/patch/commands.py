@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from bot.model import BuildCommand
 from bot.patch.spans import Span, Unpatchable, line_end, line_start
-from bot.scan.docker_cli import _VALUE_OPTIONS, parse_build_words
+from bot.scan.docker_cli import _VALUE_OPTIONS, BAKE, parse_build_words
 from bot.scan.shell_argv import program_name
-from bot.scan.shell_syntax import Command, Word, lex
+from bot.scan.shell_syntax import Command, Lexed, Word, lex
 
 LOCAL_ONLY = "local-only: its image is run here after the build"
 NOT_PUSHED = "not pushed: nothing here pushes its image, so it stays a local build"
@@ -58,6 +58,7 @@ class _Build:
 @dataclass
 class _State:
     texts: Sequence[str]
+    blocks: Sequence[list[tuple[int, int]]]  # per script: the if/case blocks, as (start, end)
     spans: list[tuple[int, Span]] = field(default_factory=list)
     rationale: list[str] = field(default_factory=list)
     left_alone: list[tuple[int, int, str]] = field(default_factory=list)
@@ -76,18 +77,27 @@ def rewrite(
     ``platform_text`` is what goes after ``--platform`` (the list itself, or ``$(PLATFORMS)``);
     ``wanted(script, line)`` says which builds to touch (the others are only read). Raises Unpatchable.
     """
+    lexed = [lex(text) for text in scripts]
     entries = [
         _Entry(s, k, command, command.argv())
-        for s, text in enumerate(scripts)
-        for k, command in enumerate(lex(text).commands)
+        for s, found in enumerate(lexed)
+        for k, command in enumerate(found.commands)
     ]
-    builds = [b for b in (_as_build(e) for e in entries) if b is not None]
-    state = _State(scripts)
-    built_tags = {tag for b in builds for tag in b.parsed.tags}
-    for build in builds:
-        line = _line(scripts[build.entry.script], build.entry.argv[0].start)
-        if wanted(build.entry.script, line):
-            _rewrite_build(build, entries, platforms, platform_text, state)
+    state = _State(scripts, [_blocks(found) for found in lexed])
+    built_tags: set[str] = set()
+    for entry in entries:
+        build = _as_build(entry)
+        line = _line(scripts[entry.script], entry.argv[0].start) if entry.argv else 0
+        if build is not None:
+            built_tags.update(build.parsed.tags)
+            if wanted(entry.script, line):
+                _rewrite_build(build, entries, platforms, platform_text, state)
+        elif entry.argv and wanted(entry.script, line):
+            other = parse_build_words([w.value for w in entry.argv])
+            if other is not None and other.tool != BAKE and not other.tool.endswith("compose build"):
+                built_tags.update(other.tags)
+                reason = f"`{other.tool}` as written here is not rewritten; only plain docker builds are"
+                state.left_alone.append((entry.script, line, reason))
     for entry in entries:
         pushed = _pushed(entry)
         handled = (entry.script, entry.index) in state.consumed
@@ -177,6 +187,8 @@ def _rewrite_build(
         if (pair := _tagged(e)) and (src := pair[0]).value in tags
         for dst in [pair[1]]
     }
+    guarded = [e for e in later if _guarded(state.blocks[entry.script], entry, e)]
+    later = [e for e in later if e not in guarded]
     here_tags = [e for e in later if (pair := _tagged(e)) and pair[0].value in tags]
     here_pushes = [
         e for e in later if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
@@ -184,7 +196,10 @@ def _rewrite_build(
     there_pushes = [
         e for e in elsewhere if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
     ]
-    local = [e for e in later if _uses(e, tags) and e not in here_tags and e not in here_pushes]
+    there_pushes += [
+        e for e in guarded if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
+    ]
+    local = [e for e in later + guarded if _uses(e, tags) and e not in here_tags + here_pushes + there_pushes]
     for push in here_pushes + there_pushes:
         state.consumed.add((push.script, push.index))
     if parsed.platforms and not (here_pushes or there_pushes):
@@ -203,8 +218,23 @@ def _rewrite_build(
         state.rationale.append(f"`docker push {pushed.value}` now builds {platform_text} and pushes them")
 
 
+def _blocks(found: Lexed) -> list[tuple[int, int]]:
+    return [(block.start, block.end) for block in found.ifs] + [
+        (case.start, case.end) for case in found.cases
+    ]
+
+
+def _guarded(blocks: Sequence[tuple[int, int]], build: _Entry, other: _Entry) -> bool:
+    """Whether ``other`` runs only on a condition ``build`` does not (an if/case branch of its own)."""
+    inside = [(start, end) for start, end in blocks if start <= other.command.start < end]
+    return any(not start <= build.command.start < end for start, end in inside)
+
+
+_SAYS = frozenset({"echo", "printf", ":", "true", "log", "info"})
+
+
 def _uses(entry: _Entry, tags: set[str]) -> bool:
-    if _as_build(entry) is not None:
+    if _as_build(entry) is not None or not entry.argv or entry.argv[0].value in _SAYS:
         return False
     return any(w.value in tags for w in entry.command.words)
 
