@@ -30,6 +30,7 @@ from bot.scan.shell_syntax import Command, Lexed, Word, lex
 
 LOCAL_ONLY = "local-only: its image is run here after the build"
 NOT_PUSHED = "not pushed: nothing here pushes its image, so it stays a local build"
+OUT_OF_REACH = "its build command is nested (sh -c, $(…)) or spelled in a way not rewritten here"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Rewrite:
     spans: tuple[tuple[int, Span], ...]  # (script index, span against that script's text)
     rationale: tuple[str, ...]
     left_alone: tuple[tuple[int, int, str], ...]  # (script index, 0-based line in the script, reason)
+    seen: tuple[tuple[int, int], ...] = ()  # (script index, line) of every build it read and judged
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class _Entry:
     index: int  # among the script's commands
     command: Command
     argv: tuple[Word, ...]
+    docker: bool  # the program is docker (or a variable the file sets to docker)
+
+    def values(self) -> list[str]:
+        """The argv as the build parser reads it, a docker variable read as docker."""
+        return ["docker" if self.docker else self.argv[0].value, *(w.value for w in self.argv[1:])]
 
 
 @dataclass
@@ -62,7 +69,7 @@ class _State:
     spans: list[tuple[int, Span]] = field(default_factory=list)
     rationale: list[str] = field(default_factory=list)
     left_alone: list[tuple[int, int, str]] = field(default_factory=list)
-    removed: set[tuple[int, int]] = field(default_factory=set)  # (script, command index)
+    seen: list[tuple[int, int]] = field(default_factory=list)
     consumed: set[tuple[int, int]] = field(default_factory=set)  # pushes handled by some build
 
 
@@ -71,17 +78,20 @@ def rewrite(
     platforms: Sequence[str],
     platform_text: str,
     wanted: Callable[[int, int], bool] = lambda script, line: True,
+    docker_words: frozenset[str] = frozenset(),
 ) -> Rewrite:
     """Rewrite the publishing docker builds of ``scripts`` (one scope) to build ``platforms``.
 
     ``platform_text`` is what goes after ``--platform`` (the list itself, or ``$(PLATFORMS)``);
-    ``wanted(script, line)`` says which builds to touch (the others are only read). Raises Unpatchable.
+    ``wanted(script, line)`` says which builds to touch (the others are only read); ``docker_words`` are
+    words that run docker as written (a Makefile's ``$(CONTAINER_TOOL)``). Raises Unpatchable.
     """
     lexed = [lex(text) for text in scripts]
     entries = [
-        _Entry(s, k, command, command.argv())
+        _Entry(s, k, command, argv, bool(argv) and _is_docker(argv[0].value, docker_words))
         for s, found in enumerate(lexed)
         for k, command in enumerate(found.commands)
+        for argv in [command.argv()]
     ]
     state = _State(scripts, [_blocks(found) for found in lexed])
     built_tags: set[str] = set()
@@ -91,11 +101,13 @@ def rewrite(
         if build is not None:
             built_tags.update(build.parsed.tags)
             if wanted(entry.script, line):
+                state.seen.append((entry.script, line))
                 _rewrite_build(build, entries, platforms, platform_text, state)
         elif entry.argv and wanted(entry.script, line):
-            other = parse_build_words([w.value for w in entry.argv])
+            other = parse_build_words(entry.values())
             if other is not None and other.tool != BAKE and not other.tool.endswith("compose build"):
                 built_tags.update(other.tags)
+                state.seen.append((entry.script, line))
                 reason = f"`{other.tool}` as written here is not rewritten; only plain docker builds are"
                 state.left_alone.append((entry.script, line, reason))
     for entry in entries:
@@ -104,7 +116,11 @@ def rewrite(
         if pushed is not None and not handled and pushed.value not in built_tags:
             reason = f"pushes {pushed.value}, which no build here produces"
             state.left_alone.append((entry.script, _line(scripts[entry.script], entry.argv[0].start), reason))
-    return Rewrite(tuple(state.spans), tuple(state.rationale), tuple(state.left_alone))
+    return Rewrite(tuple(state.spans), tuple(state.rationale), tuple(state.left_alone), tuple(state.seen))
+
+
+def _is_docker(word: str, docker_words: frozenset[str]) -> bool:
+    return program_name(word) == "docker" or word in docker_words
 
 
 def covers(platforms: Sequence[str], wanted: Sequence[str], platform_text: str) -> bool:
@@ -118,7 +134,7 @@ def _line(text: str, offset: int) -> int:
 def _docker(entry: _Entry, *verbs: str) -> tuple[Word, ...] | None:
     """The argument words when ``entry`` runs ``docker <verbs…>`` (or ``docker image <verbs…>``)."""
     argv = entry.argv
-    if not argv or program_name(argv[0].value) != "docker":
+    if not argv or not entry.docker:
         return None
     words = [w.value for w in argv[1:4]]
     for prefix in ([*verbs], ["image", *verbs]):
@@ -150,8 +166,8 @@ def _as_build(entry: _Entry) -> _Build | None:
     argv = entry.argv
     if not argv:
         return None
-    parsed = parse_build_words([w.value for w in argv])
-    if parsed is None or program_name(argv[0].value) != "docker":
+    parsed = parse_build_words(entry.values())
+    if parsed is None or not entry.docker:
         return None
     values = [w.value for w in argv[1:4]]
     for verbs in (["build"], ["image", "build"], ["builder", "build"], ["buildx", "build"]):

@@ -17,11 +17,11 @@ import re
 
 from bot.model import BuildKind, LeftAlone
 from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.commands import rewrite
+from bot.patch.commands import OUT_OF_REACH, rewrite
 from bot.patch.shell import verify
 from bot.patch.spans import Span, Unpatchable, insert_lines, line_end, line_starts, splice
 from bot.scan.paths import make as finder
-from bot.scan.paths.make import _parse
+from bot.scan.paths.make import _parse, _tool_variables
 
 _DEFAULTED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*\?=", re.MULTILINE)
 _PLATFORMS_SET = re.compile(r"^(?:(?:export|override)\s+)*PLATFORMS\s*(?:::?=|:::=|\?=|\+=|=)", re.MULTILINE)
@@ -34,22 +34,38 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
         return Unchanged()
     platforms = [str(p) for p in context.platforms]
     defaulted = list(_DEFAULTED.finditer(text))
-    variable = bool(_PLATFORMS_SET.search(text)) or bool(defaulted)
+    scripts, bases, variables = _recipes(text)
+    has_platforms = "PLATFORMS" in variables or bool(_PLATFORMS_SET.search(text))
+    if has_platforms:  # the project's own list: used only when it is exactly the plan's
+        variable = set(variables.get("PLATFORMS", "").replace(",", " ").split()) == set(platforms)
+    else:
+        variable = bool(defaulted)
     platform_text = "$(PLATFORMS)" if variable else context.platform_list
-    scripts, bases = _recipes(text)
+    docker_words = frozenset(
+        f"{opening}{name}{closing}"
+        for name, value in _tool_variables(variables).items()
+        if value == "docker"
+        for opening, closing in (("$(", ")"), ("${", "}"))
+    )
     try:
         first_lines = [text.count("\n", 0, base) for base in bases]
         result = rewrite(
-            scripts, platforms, platform_text, lambda k, line: first_lines[k] + line + 1 in lines
+            scripts,
+            platforms,
+            platform_text,
+            lambda k, line: first_lines[k] + line + 1 in lines,
+            docker_words,
         )
         left_alone = tuple(
             LeftAlone(path, first_lines[k] + line + 1, reason) for k, line, reason in result.left_alone
         )
+        seen = {first_lines[k] + line + 1 for k, line in result.seen}
+        left_alone += tuple(LeftAlone(path, line, OUT_OF_REACH) for line in sorted(lines - seen))
         if not result.spans:
             return Unchanged(left_alone)
         spans = [Span(bases[k] + s.start, bases[k] + s.end, s.replacement) for k, s in result.spans]
         rationale = list(result.rationale)
-        if variable and not _PLATFORMS_SET.search(text):
+        if variable and not has_platforms:
             after_line = _end_of_first_run(text, defaulted)
             spans.append(insert_lines(text, after_line, [f"PLATFORMS ?= {context.platform_list}"]))
             rationale.insert(0, f"PLATFORMS ?= {context.platform_list}, overridable like the other settings")
@@ -60,10 +76,10 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     return Edited(after, tuple(rationale), left_alone)
 
 
-def _recipes(text: str) -> tuple[list[str], list[int]]:
-    """Each rule's recipe as shell text, masked in place, with its offset in the file."""
+def _recipes(text: str) -> tuple[list[str], list[int], dict[str, str]]:
+    """Each rule's recipe as shell text, masked in place, with its offset in the file; the variables."""
     starts = line_starts(text)
-    rules, _ = _parse(text.replace("\r\n", "\n").split("\n"))
+    rules, variables = _parse(text.replace("\r\n", "\n").split("\n"))
     scripts: list[str] = []
     bases: list[int] = []
     for rule in rules:
@@ -90,7 +106,7 @@ def _recipes(text: str) -> tuple[list[str], list[int]]:
         assert len(script) == end - base
         scripts.append(script)
         bases.append(base)
-    return scripts, bases
+    return scripts, bases, variables
 
 
 def _end_of_first_run(text: str, defaulted: list[re.Match[str]]) -> int:

@@ -15,7 +15,7 @@ from bot.errors import InputError
 from bot.model import BuildKind, LeftAlone
 from bot.patch import json_spans
 from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.commands import covers, rewrite
+from bot.patch.commands import OUT_OF_REACH, covers, rewrite
 from bot.patch.spans import Span, Unpatchable, line_number, splice
 from bot.scan.paths import npm as finder
 
@@ -41,6 +41,12 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
         left_alone = tuple(
             LeftAlone(path, line_number(text, members[k].key_start), f"script '{members[k].key}': {reason}")
             for k, _, reason in result.left_alone
+        )
+        seen = {members[k].key for k, _ in result.seen}
+        left_alone += tuple(
+            LeftAlone(path, line_number(text, m.key_start), f"script '{m.key}': {OUT_OF_REACH}")
+            for m in members
+            if m.key in built - seen
         )
         if not spans:
             return Unchanged(left_alone)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from bot.errors import InputError
 from bot.model import BuildKind, BuildPath, LeftAlone
 from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.commands import covers, rewrite
+from bot.patch.commands import OUT_OF_REACH, covers, rewrite
 from bot.patch.spans import Unpatchable, splice
 from bot.scan.paths import shell as finder
 
@@ -26,6 +26,8 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     try:
         result = rewrite([text], platforms, context.platform_list, lambda _, line: line + 1 in lines)
         left_alone = tuple(LeftAlone(path, line + 1, reason) for _, line, reason in result.left_alone)
+        seen = {line + 1 for _, line in result.seen}
+        left_alone += tuple(LeftAlone(path, line, OUT_OF_REACH) for line in sorted(lines - seen))
         if not result.spans:
             return Unchanged(left_alone)
         after = splice(text, [span for _, span in result.spans])
