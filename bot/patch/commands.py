@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from bot.model import BuildCommand
 from bot.patch.spans import Span, Unpatchable, line_end, line_start
@@ -116,6 +117,10 @@ def rewrite(
         if pushed is not None and not handled and pushed.value not in built_tags:
             reason = f"pushes {pushed.value}, which no build here produces"
             state.left_alone.append((entry.script, _line(scripts[entry.script], entry.argv[0].start), reason))
+    for script in range(len(scripts)):
+        ordered = sorted((span.start, span.end) for k, span in state.spans if k == script)
+        if any(start < end for (_, end), (start, _) in pairwise(ordered)):
+            raise Unpatchable("two builds would rewrite the same command; which one publishes is not clear")
     return Rewrite(tuple(state.spans), tuple(state.rationale), tuple(state.left_alone), tuple(state.seen))
 
 
@@ -216,6 +221,9 @@ def _rewrite_build(
         e for e in guarded if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
     ]
     local = [e for e in later + guarded if _uses(e, tags) and e not in here_tags + here_pushes + there_pushes]
+    taken = state.consumed  # a push another build of the same tag already answers for stays with that one
+    here_pushes = [e for e in here_pushes if (e.script, e.index) not in taken]
+    there_pushes = [e for e in there_pushes if (e.script, e.index) not in taken]
     for push in here_pushes + there_pushes:
         state.consumed.add((push.script, push.index))
     if parsed.platforms and not (here_pushes or there_pushes):

@@ -114,3 +114,20 @@ def test_a_push_no_build_produces_is_reported() -> None:
 def test_a_push_that_cannot_be_removed_cleanly_is_refused(script: str) -> None:
     with pytest.raises(Unpatchable):
         rewrite([script], PLATFORMS, LIST)
+
+
+def test_a_push_two_builds_could_answer_for_goes_to_the_first() -> None:
+    assert patched("docker build -t a .", "docker build --no-cache -t a .", "docker push a") == [
+        "docker build -t a .",
+        "docker build --no-cache -t a .",
+        f"docker buildx build --platform {LIST} -t a --push .",
+    ]
+
+
+def test_makefile_tool_variables_run_docker_when_the_file_says_so() -> None:
+    result = rewrite(
+        ["$(DOCKER) build -t a . && $(DOCKER) push a"], PLATFORMS, LIST, docker_words=frozenset({"$(DOCKER)"})
+    )
+    assert splice("$(DOCKER) build -t a . && $(DOCKER) push a", [span for _, span in result.spans]) == (
+        f"$(DOCKER) buildx build --platform {LIST} -t a --push ."
+    )
