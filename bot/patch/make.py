@@ -83,8 +83,11 @@ def _recipes(text: str) -> tuple[list[str], list[int], dict[str, str]]:
     scripts: list[str] = []
     bases: list[int] = []
     for rule in rules:
+        last_line = len(starts) - 1  # a continuation on the last line reaches the empty "line" after it
         recipe = [
-            (first, first + logical.count("\n")) for first, logical in rule.recipe if first != rule.line
+            (first, min(first + logical.count("\n"), last_line))
+            for first, logical in rule.recipe
+            if first != rule.line
         ]
         if not recipe:
             continue  # an inline `target: ; recipe` is left to the reader
