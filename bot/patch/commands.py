@@ -19,6 +19,7 @@ What a publishing build becomes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -100,21 +101,21 @@ def rewrite(
         build = _as_build(entry)
         line = _line(scripts[entry.script], entry.argv[0].start) if entry.argv else 0
         if build is not None:
-            built_tags.update(build.parsed.tags)
+            built_tags.update(map(same, build.parsed.tags))
             if wanted(entry.script, line):
                 state.seen.append((entry.script, line))
                 _rewrite_build(build, entries, platforms, platform_text, state)
         elif entry.argv and wanted(entry.script, line):
             other = parse_build_words(entry.values())
             if other is not None and other.tool != BAKE and not other.tool.endswith("compose build"):
-                built_tags.update(other.tags)
+                built_tags.update(map(same, other.tags))
                 state.seen.append((entry.script, line))
                 reason = f"`{other.tool}` as written here is not rewritten; only plain docker builds are"
                 state.left_alone.append((entry.script, line, reason))
     for entry in entries:
         pushed = _pushed(entry)
         handled = (entry.script, entry.index) in state.consumed
-        if pushed is not None and not handled and pushed.value not in built_tags:
+        if pushed is not None and not handled and same(pushed.value) not in built_tags:
             reason = f"pushes {pushed.value}, which no build here produces"
             state.left_alone.append((entry.script, _line(scripts[entry.script], entry.argv[0].start), reason))
     for script in range(len(scripts)):
@@ -122,6 +123,14 @@ def rewrite(
         if any(start < end for (_, end), (start, _) in pairwise(ordered)):
             raise Unpatchable("two builds would rewrite the same command; which one publishes is not clear")
     return Rewrite(tuple(state.spans), tuple(state.rationale), tuple(state.left_alone), tuple(state.seen))
+
+
+_BRACED = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|\(([A-Za-z_][A-Za-z0-9_]*)\))")
+
+
+def same(tag: str) -> str:
+    """A tag as compared: ``${IMAGE}``, ``$(IMAGE)`` and ``$IMAGE`` name the same image."""
+    return _BRACED.sub(lambda m: "$" + (m.group(1) or m.group(2)), tag)
 
 
 def _is_docker(word: str, docker_words: frozenset[str]) -> bool:
@@ -199,26 +208,32 @@ def _rewrite_build(
             state.spans += [(entry.script, s) for s in _build_spans(build, platform_text)]
             state.rationale.append(f"`{_verb(build)}` now builds {platform_text}")
         return
-    tags = set(parsed.tags)
+    tags = set(map(same, parsed.tags))
     later = [e for e in entries if e.script == entry.script and e.index > entry.index]
     elsewhere = [e for e in entries if e.script != entry.script]
     chains = {
-        dst.value: src
+        same(dst.value): src
         for e in entries
-        if (pair := _tagged(e)) and (src := pair[0]).value in tags
+        if (pair := _tagged(e)) and same((src := pair[0]).value) in tags
         for dst in [pair[1]]
     }
     guarded = [e for e in later if _guarded(state.blocks[entry.script], entry, e)]
     later = [e for e in later if e not in guarded]
-    here_tags = [e for e in later if (pair := _tagged(e)) and pair[0].value in tags]
+    here_tags = [e for e in later if (pair := _tagged(e)) and same(pair[0].value) in tags]
     here_pushes = [
-        e for e in later if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
+        e
+        for e in later
+        if (w := _pushed(e)) is not None and (same(w.value) in tags or same(w.value) in chains)
     ]
     there_pushes = [
-        e for e in elsewhere if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
+        e
+        for e in elsewhere
+        if (w := _pushed(e)) is not None and (same(w.value) in tags or same(w.value) in chains)
     ]
     there_pushes += [
-        e for e in guarded if (w := _pushed(e)) is not None and (w.value in tags or w.value in chains)
+        e
+        for e in guarded
+        if (w := _pushed(e)) is not None and (same(w.value) in tags or same(w.value) in chains)
     ]
     local = [e for e in later + guarded if _uses(e, tags) and e not in here_tags + here_pushes + there_pushes]
     taken = state.consumed  # a push another build of the same tag already answers for stays with that one
@@ -260,7 +275,7 @@ _SAYS = frozenset({"echo", "printf", ":", "true", "log", "info"})
 def _uses(entry: _Entry, tags: set[str]) -> bool:
     if _as_build(entry) is not None or not entry.argv or entry.argv[0].value in _SAYS:
         return False
-    return any(w.value in tags for w in entry.command.words)
+    return any(same(w.value) in tags for w in entry.command.words)
 
 
 def _verb(build: _Build) -> str:
@@ -313,10 +328,10 @@ def _collapse(
     script = build.entry.script
     text = state.texts[script]
     added = []
-    own = set(build.parsed.tags)
+    own = set(map(same, build.parsed.tags))
     for push in pushes:
         pushed = _pushed(push)
-        if pushed is not None and pushed.value not in own and pushed.raw not in added:
+        if pushed is not None and same(pushed.value) not in own and pushed.raw not in added:
             added.append(pushed.raw)
     insert = "".join(f"-t {tag} " for tag in added) + "--push"
     spans = _build_spans(build, platform_text)

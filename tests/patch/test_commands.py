@@ -131,3 +131,8 @@ def test_makefile_tool_variables_run_docker_when_the_file_says_so() -> None:
     assert splice("$(DOCKER) build -t a . && $(DOCKER) push a", [span for _, span in result.spans]) == (
         f"$(DOCKER) buildx build --platform {LIST} -t a --push ."
     )
+
+
+def test_braced_and_bare_variables_name_the_same_tag() -> None:
+    script = 'docker build -t "${IMAGE}:${TAG}" .\ndocker push "$IMAGE:$TAG"\n'
+    assert patched(script) == [f'docker buildx build --platform {LIST} -t "${{IMAGE}}:${{TAG}}" --push .\n']
