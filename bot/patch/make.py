@@ -66,8 +66,8 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
         spans = [Span(bases[k] + s.start, bases[k] + s.end, s.replacement) for k, s in result.spans]
         rationale = list(result.rationale)
         if variable and not has_platforms:
-            after_line = _end_of_first_run(text, defaulted)
-            spans.append(insert_lines(text, after_line, [f"PLATFORMS ?= {context.platform_list}"]))
+            after_line, name = _end_of_first_run(text, defaulted)
+            spans.append(insert_lines(text, after_line, [f"{name}?= {context.platform_list}"]))
             rationale.insert(0, f"PLATFORMS ?= {context.platform_list}, overridable like the other settings")
         after = splice(text, spans)
         verify(path, text, after, finder.find, platforms, platform_text)
@@ -112,10 +112,16 @@ def _recipes(text: str) -> tuple[list[str], list[int], dict[str, str]]:
     return scripts, bases, variables
 
 
-def _end_of_first_run(text: str, defaulted: list[re.Match[str]]) -> int:
-    """The start of the line after the first run of consecutive ``NAME ?= value`` lines."""
+def _end_of_first_run(text: str, defaulted: list[re.Match[str]]) -> tuple[int, str]:
+    """The start of the line after the first run of consecutive ``NAME ?= value`` lines, and
+    ``PLATFORMS`` padded to where that run aligns its ``?=`` (one space when it does not align)."""
     starts = line_starts(text)
     index = text.count("\n", 0, defaulted[0].start())
-    while index + 1 < len(starts) and _DEFAULTED.match(text, starts[index + 1]):
+    run = [defaulted[0]]
+    while index + 1 < len(starts) and (found := _DEFAULTED.match(text, starts[index + 1])):
         index += 1
-    return line_end(text, starts[index])
+        run.append(found)
+    columns = {m.end() - 2 - starts[text.count("\n", 0, m.start())] for m in run}
+    padded = all(text[m.end(1) : m.end() - 2] == " " * (m.end() - 2 - m.end(1)) for m in run)
+    column = columns.pop() if len(columns) == 1 and len(run) > 1 and padded else 0
+    return line_end(text, starts[index]), "PLATFORMS".ljust(max(column, len("PLATFORMS") + 1))
