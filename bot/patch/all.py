@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.model import BuildKind
-from bot.patch import bake, compose, dockerfile_fixes, github_actions, npm
+from bot.patch import bake, compose, dockerfile, github_actions, make, npm, shell
 from bot.patch.base import Patcher
 
 PATCHERS: Mapping[BuildKind, Patcher] = {
@@ -13,5 +13,7 @@ PATCHERS: Mapping[BuildKind, Patcher] = {
     BuildKind.COMPOSE: compose,
     BuildKind.BAKE: bake,
     BuildKind.NPM: npm,
+    BuildKind.SHELL: shell,
+    BuildKind.MAKE: make,
 }
-DOCKERFILE_PATCHER: Patcher | None = dockerfile_fixes
+DOCKERFILE_PATCHER: Patcher = dockerfile

@@ -23,6 +23,8 @@ from bot.model import DEFAULT_PLATFORMS, BuildKind, BuildPath, FileEdit, Patch
 from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
 from bot.patch.propose import propose_patch, write_patch
 from bot.scan.dockerfile import parse_dockerfile
+from bot.scan.paths import make as make_paths
+from bot.scan.paths import shell as shell_paths
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
 from tests.support.lookups import client
@@ -35,6 +37,8 @@ PLACES = {
     BuildKind.COMPOSE: ("compose", "docker-compose{ext}"),
     BuildKind.BAKE: ("bake", "docker-bake{ext}"),
     BuildKind.NPM: ("npm", "package{ext}"),
+    BuildKind.SHELL: ("shell", "scripts/build{ext}"),
+    BuildKind.MAKE: ("make", "Makefile"),
 }
 
 
@@ -91,6 +95,10 @@ def reparse(place: str, text: str) -> None:
         json.loads(text)
     elif place.endswith(".hcl"):
         hcl2.loads(text)
+    elif place.endswith(".sh"):
+        assert shell_paths.find(place, text), "the patched script no longer reads as a build script"
+    elif place == "Makefile":
+        assert make_paths.find(place, text), "the patched Makefile no longer reads as one that builds"
     else:
         assert parse_dockerfile(text, place).stages
 

@@ -10,16 +10,13 @@ from bot.model import DEFAULT_PLATFORMS
 from bot.patch import npm
 from bot.patch.base import Edited, PatchContext, Unchanged
 from bot.scan.paths.npm import find
-from tests.patch.golden_cases import VARIANTS, Case, applies, cases, run
+from tests.patch.golden_cases import Case, cases, golden_params, run
 
 CASES = cases("npm")
 
 
-@pytest.mark.parametrize("how", VARIANTS)
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize(("case", "how"), golden_params(CASES))
 def test_golden(case: Case, how: str) -> None:
-    if not applies(case, how):
-        pytest.skip("the case is already in this form")
     run(case, how, "package.json", find, npm.patch)
 
 
