@@ -1,4 +1,4 @@
-"""The build call on the real engine: builds loaded per platform, failures, timeouts, secrets."""
+"""The build call on the real client: builds loaded per platform, failures, timeouts, secrets."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bot import proc
 from bot.build.buildx import buildx_build_argv, mirrored_bases
 from bot.build.run import build_plan, build_platform, buildx_available, push_multi_platform, scrubbed_env
 from bot.model import AMD64, ARM64, BuildPlan, ImagePlatforms, ImageRef, Outcome, Platform
-from bot.sandbox.engine import DOCKER_CLI, DOCKER_HOST
+from bot.sandbox.engine import DOCKER_CLI
 from bot.scan.registry import RegistryClient
 from tests.support.docker import DockerSandbox
 
@@ -33,28 +33,19 @@ SECRET = "multiarch-test-secret-5f1c"  # what the bot's token would be
 
 
 @pytest.fixture
-def engine() -> Iterator[docker.DockerClient]:
-    client = docker.DockerClient(base_url=DOCKER_HOST, timeout=120)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
 def run_id() -> str:
-    """Unique to this test: pytest runs share the engine, and BuildKit's cache must not answer for us."""
+    """Unique to this test: pytest runs share the client, and BuildKit's cache must not answer for us."""
     return uuid.uuid4().hex[:10]
 
 
 @pytest.fixture
-def loaded(engine: docker.DockerClient) -> Iterator[list[str]]:
+def loaded(client: docker.DockerClient) -> Iterator[list[str]]:
     """Tags of the images a test loads; removed afterwards."""
     tags: list[str] = []
     yield tags
     for tag in tags:
         with contextlib.suppress(docker.errors.NotFound):
-            engine.images.remove(tag, force=True)
+            client.images.remove(tag, force=True)
 
 
 def checkout(root: Path, dockerfile: str) -> Path:
@@ -63,9 +54,9 @@ def checkout(root: Path, dockerfile: str) -> Path:
     return root
 
 
-def read_file(engine: docker.DockerClient, image: str, path: str) -> str:
+def read_file(client: docker.DockerClient, image: str, path: str) -> str:
     """A file of an image, without running it: create a container, copy the file out, remove it."""
-    container = engine.containers.create(image, network_mode="none")
+    container = client.containers.create(image, network_mode="none")
     try:
         stream, _ = container.get_archive(path)
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
@@ -77,7 +68,7 @@ def read_file(engine: docker.DockerClient, image: str, path: str) -> str:
 
 
 def test_each_platform_is_built_and_loaded_for_its_own_architecture(
-    docker_sandbox: DockerSandbox, engine: docker.DockerClient, run_id: str, loaded: list[str], tmp_path: Path
+    docker_sandbox: DockerSandbox, client: docker.DockerClient, run_id: str, loaded: list[str], tmp_path: Path
 ) -> None:
     busybox = docker_sandbox.ref("library/busybox")
     repo = checkout(tmp_path, f"FROM {busybox}\nARG RUN_ID\nRUN uname -m > /arch\n")
@@ -94,15 +85,15 @@ def test_each_platform_is_built_and_loaded_for_its_own_architecture(
         assert build.image is not None
         assert build.image.startswith("multiarch-bot-verify/dockerfile-")
         assert build.image.endswith(f":{build.platform.architecture}")
-        attrs = engine.images.get(build.image).attrs
+        attrs = client.images.get(build.image).attrs
         assert (attrs["Os"], attrs["Architecture"]) == ("linux", build.platform.architecture)
-        assert read_file(engine, build.image, "/arch").strip() == machine
+        assert read_file(client, build.image, "/arch").strip() == machine
         assert any("RUN uname -m" in line for line in build.log_tail)
         assert 0 < build.seconds < 120
 
 
 def test_an_upstream_dockerfile_builds_unchanged_from_the_sandbox_mirror(
-    docker_sandbox: DockerSandbox, engine: docker.DockerClient, run_id: str, loaded: list[str], tmp_path: Path
+    docker_sandbox: DockerSandbox, client: docker.DockerClient, run_id: str, loaded: list[str], tmp_path: Path
 ) -> None:
     repo = checkout(tmp_path, f"FROM node:lts-alpine3.10\nRUN echo {run_id} && node --version > /v\n")
     mirrors = {"docker.io": docker_sandbox.registry.address}  # what the demo's config says
@@ -114,7 +105,7 @@ def test_an_upstream_dockerfile_builds_unchanged_from_the_sandbox_mirror(
     )
 
     assert build.outcome is Outcome.PASSED, build.error
-    assert read_file(engine, tag, "/v").strip() == "v12.22.12"  # the sandbox's node stand-in
+    assert read_file(client, tag, "/v").strip() == "v12.22.12"  # the sandbox's node stand-in
 
 
 def test_a_failing_run_step_fails_with_the_commands_own_error(
@@ -172,7 +163,7 @@ def _processes_mentioning(text: str) -> list[str]:
 
 def test_the_bots_environment_and_docker_config_never_reach_the_build(
     docker_sandbox: DockerSandbox,
-    engine: docker.DockerClient,
+    client: docker.DockerClient,
     run_id: str,
     loaded: list[str],
     tmp_path: Path,
@@ -198,7 +189,7 @@ def test_the_bots_environment_and_docker_config_never_reach_the_build(
 
     assert build.outcome is Outcome.PASSED, build.error
     assert build.image is not None
-    seen = read_file(engine, build.image, "/env.txt")
+    seen = read_file(client, build.image, "/env.txt")
     assert "PATH=" in seen  # the file is the build step's environment
     assert SECRET not in seen
     assert auth not in seen
