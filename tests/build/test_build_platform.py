@@ -1,4 +1,4 @@
-"""The build call on the real client: builds loaded per platform, failures, timeouts, secrets."""
+"""The build call on the real engine: builds loaded per platform, failures, timeouts, secrets."""
 
 from __future__ import annotations
 
