@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.model import BuildKind
-from bot.patch import bake, compose, dockerfile, github_actions, make, npm, shell
+from bot.patch import bake, compose, dockerfile, github_actions, gitlab_ci, make, npm, shell
 from bot.patch.base import Patcher
 
 PATCHERS: Mapping[BuildKind, Patcher] = {
@@ -15,5 +15,6 @@ PATCHERS: Mapping[BuildKind, Patcher] = {
     BuildKind.NPM: npm,
     BuildKind.SHELL: shell,
     BuildKind.MAKE: make,
+    BuildKind.GITLAB_CI: gitlab_ci,
 }
 DOCKERFILE_PATCHER: Patcher = dockerfile

@@ -39,6 +39,7 @@ PLACES = {
     BuildKind.NPM: ("npm", "package{ext}"),
     BuildKind.SHELL: ("shell", "scripts/build{ext}"),
     BuildKind.MAKE: ("make", "Makefile"),
+    BuildKind.GITLAB_CI: ("gitlab-ci", ".gitlab-ci{ext}"),
 }
 
 
