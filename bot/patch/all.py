@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.model import BuildKind
-from bot.patch import bake, compose, dockerfile, github_actions, gitlab_ci, make, npm, shell
+from bot.patch import azure_pipelines, bake, compose, dockerfile, github_actions, gitlab_ci, make, npm, shell
 from bot.patch.base import Patcher
 
 PATCHERS: Mapping[BuildKind, Patcher] = {
@@ -16,5 +16,6 @@ PATCHERS: Mapping[BuildKind, Patcher] = {
     BuildKind.SHELL: shell,
     BuildKind.MAKE: make,
     BuildKind.GITLAB_CI: gitlab_ci,
+    BuildKind.AZURE_PIPELINES: azure_pipelines,
 }
 DOCKERFILE_PATCHER: Patcher = dockerfile

@@ -11,6 +11,7 @@ build becomes multi-platform gains, right before the build item, the QEMU and ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
@@ -39,7 +40,7 @@ _BUILDX_CREATE = "docker buildx create --use"
 
 
 @dataclass
-class _Item:
+class ScriptItem:
     """One script item: where its shell text sits in the file, and whether it may be edited there."""
 
     sequence: yaml.SequenceNode
@@ -50,10 +51,12 @@ class _Item:
     first: int  # 1-based file line of the script's first line
     last: int  # 1-based file line of the item's last line
     style: str = ""  # "", "'", '"', "|"
+    element: yaml.Node | None = None  # the list item that goes when the script empties (default: node)
+    kept: str = ""  # when set, why the item may not go even if its script empties
 
 
 @dataclass
-class _Edits:
+class Edits:
     spans: list[Span] = field(default_factory=list)
     rationale: list[str] = field(default_factory=list)
     left_alone: list[LeftAlone] = field(default_factory=list)
@@ -65,7 +68,7 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
         return Unchanged()
     kaniko = {bp.line for bp in found if _is_kaniko(bp)}
     lines = {bp.line for bp in found} - kaniko
-    edits = _Edits()
+    edits = Edits()
     edits.left_alone += [LeftAlone(path, line, KANIKO) for line in sorted(kaniko)]
     platforms = [str(p) for p in context.platforms]
     try:
@@ -75,7 +78,7 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
             items = _items(doc, job)
             covered.update(line for item in items for line in range(item.first - 1, item.last + 1))
             if items:
-                _patch_job(doc, path, context, items, lines, edits)
+                patch_items(doc, path, context, items, lines, edits)
         for line in sorted(lines - covered):
             edits.left_alone.append(LeftAlone(path, line, OUT_OF_REACH))
         edits.left_alone.sort(key=lambda item: item.line)
@@ -110,21 +113,21 @@ def _jobs(doc: YamlText) -> list[yaml.MappingNode]:
     return jobs
 
 
-def _items(doc: YamlText, job: yaml.MappingNode) -> list[_Item]:
-    items: list[_Item] = []
+def _items(doc: YamlText, job: yaml.MappingNode) -> list[ScriptItem]:
+    items: list[ScriptItem] = []
     for name in _SCRIPT_KEYS:
         written = lookup(job, name)
         sequence = resolve(written)
         if not isinstance(sequence, yaml.SequenceNode) or isinstance(written, AliasNode):
             continue
         for index, node in enumerate(sequence.value):
-            item = _item(doc, sequence, index, node)
+            item = script_item(doc, sequence, index, node)
             if item is not None:
                 items.append(item)
     return items
 
 
-def _item(doc: YamlText, sequence: yaml.SequenceNode, index: int, node: yaml.Node) -> _Item | None:
+def script_item(doc: YamlText, sequence: yaml.SequenceNode, index: int, node: yaml.Node) -> ScriptItem | None:
     target = resolve(node)
     if not isinstance(target, yaml.ScalarNode) or not isinstance(target.value, str):
         return None  # a nested list or !reference: out of reach
@@ -133,27 +136,28 @@ def _item(doc: YamlText, sequence: yaml.SequenceNode, index: int, node: yaml.Nod
     editable = not isinstance(node, AliasNode) and id(node) not in doc.shared and text[start] not in "&!*"
     style = target.style or ""
     if editable and style == "" and "\n" not in text[start:end] and text[start:end] == target.value:
-        return _Item(sequence, index, node, target.value, start, first, last)
+        return ScriptItem(sequence, index, node, target.value, start, first, last)
     quoted = style in ("'", '"') and "\n" not in text[start:end]
     if editable and quoted and text[start + 1 : end - 1] == target.value:
-        return _Item(sequence, index, node, target.value, start + 1, first, last, style)
+        return ScriptItem(sequence, index, node, target.value, start + 1, first, last, style)
     if editable and style == "|":
         header = text[start : line_end(text, start)].split("#", 1)[0].strip()
         body_start = line_end(text, start)
         body_end = content_end(doc, target)
         if not any(c.isdigit() or c == "+" for c in header) and body_end > body_start:
             body = text[body_start:body_end]
-            return _Item(sequence, index, node, body, body_start, first + 1, last, style)
-    return _Item(sequence, index, node, target.value, -1, first, last, style)
+            return ScriptItem(sequence, index, node, body, body_start, first + 1, last, style)
+    return ScriptItem(sequence, index, node, target.value, -1, first, last, style)
 
 
-def _patch_job(
+def patch_items(
     doc: YamlText,
     path: str,
     context: PatchContext,
-    items: list[_Item],
+    items: list[ScriptItem],
     lines: set[int],
-    edits: _Edits,
+    edits: Edits,
+    setup: Callable[[YamlText, PatchContext, list[ScriptItem], int, Edits], None] | None = None,
 ) -> None:
     """The job's items run one after another in one shell: the engine reads them as one script."""
     platforms = [str(p) for p in context.platforms]
@@ -212,7 +216,7 @@ def _patch_job(
         edits.spans += [Span(item.base + sp.start, item.base + sp.end, sp.replacement) for sp in spans]
     edits.rationale += result.rationale
     if built:
-        _add_setup(doc, context, items, min(built), edits)
+        (setup or _add_setup)(doc, context, items, min(built), edits)
 
 
 def _plain_is_safe(value: str) -> bool:
@@ -229,16 +233,19 @@ def _plain_is_safe(value: str) -> bool:
     )
 
 
-def _remove_item(doc: YamlText, item: _Item) -> Span:
+def _remove_item(doc: YamlText, item: ScriptItem) -> Span:
     """Remove a whole list item (its dash line through its last line); nothing else may share them."""
     text = doc.text
-    begin = line_start(text, item.node.start_mark.index)
-    dash = text[begin : item.node.start_mark.index].rstrip()
+    if item.kept:
+        raise Unpatchable(item.kept)
+    element = item.element or item.node
+    begin = line_start(text, element.start_mark.index)
+    dash = text[begin : element.start_mark.index].rstrip()
     if dash.strip() != "-":
         raise Unpatchable(f"the list item at line {item.first} shares its line with something else")
     if len(item.sequence.value) == 1:
         raise Unpatchable(f"removing the item at line {item.first} would leave its list empty")
-    end_at = content_end(doc, item.node)
+    end_at = content_end(doc, element)
     rest = text[end_at : line_end(text, end_at)]
     if rest.strip() and not rest.strip().startswith("#"):
         raise Unpatchable(f"the list item at line {item.first} shares its line with something else")
@@ -248,7 +255,9 @@ def _remove_item(doc: YamlText, item: _Item) -> Span:
     return Span(begin, end, "")
 
 
-def _add_setup(doc: YamlText, context: PatchContext, items: list[_Item], built: int, edits: _Edits) -> None:
+def _add_setup(
+    doc: YamlText, context: PatchContext, items: list[ScriptItem], built: int, edits: Edits
+) -> None:
     """Give the job QEMU and a buildx builder right before the build item, unless it has a builder."""
     if any("buildx create" in item.script or "setup-buildx" in item.script for item in items):
         return

@@ -40,6 +40,7 @@ PLACES = {
     BuildKind.SHELL: ("shell", "scripts/build{ext}"),
     BuildKind.MAKE: ("make", "Makefile"),
     BuildKind.GITLAB_CI: ("gitlab-ci", ".gitlab-ci{ext}"),
+    BuildKind.AZURE_PIPELINES: ("azure-pipelines", "azure-pipelines{ext}"),
 }
 
 
