@@ -133,7 +133,11 @@ def script_item(doc: YamlText, sequence: yaml.SequenceNode, index: int, node: ya
         return None  # a nested list or !reference: out of reach
     text, start, end = doc.text, target.start_mark.index, target.end_mark.index
     first, last = node.start_mark.line + 1, node.end_mark.line + 1
-    editable = not isinstance(node, AliasNode) and id(node) not in doc.shared and text[start] not in "&!*"
+    editable = (
+        not isinstance(node, AliasNode)
+        and id(node) not in doc.shared
+        and text[start : start + 1] not in "&!*"
+    )
     style = target.style or ""
     if editable and style == "" and "\n" not in text[start:end] and text[start:end] == target.value:
         return ScriptItem(sequence, index, node, target.value, start, first, last)
@@ -143,8 +147,8 @@ def script_item(doc: YamlText, sequence: yaml.SequenceNode, index: int, node: ya
     if editable and style == "|":
         header = text[start : line_end(text, start)].split("#", 1)[0].strip()
         body_start = line_end(text, start)
-        body_end = content_end(doc, target)
-        if not any(c.isdigit() or c == "+" for c in header) and body_end > body_start:
+        body_end = content_end(doc, target) if "+" not in header else body_start
+        if not any(c.isdigit() for c in header) and body_end > body_start:
             body = text[body_start:body_end]
             return ScriptItem(sequence, index, node, body, body_start, first + 1, last, style)
     return ScriptItem(sequence, index, node, target.value, -1, first, last, style)

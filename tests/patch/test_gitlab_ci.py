@@ -50,3 +50,16 @@ def test_an_existing_builder_is_not_set_up_again() -> None:
         "b:\n  script:\n    - docker buildx create --use\n"
         "    - docker buildx build --platform linux/amd64,linux/arm64 -t a --push .\n"
     )
+
+
+def test_an_empty_last_item_does_not_crash() -> None:
+    result = _patch("b:\n  script:\n    - docker build -t a .\n    -")
+    assert isinstance(result, Unchanged)
+
+
+def test_a_keep_chomped_block_elsewhere_in_the_job_does_not_block_the_patch() -> None:
+    text = "b:\n  script:\n    - docker build -t a .\n    - docker push a\n    - |+\n      echo hi\n\n"
+    result = _patch(text)
+    assert isinstance(result, Edited)
+    built = "    - docker buildx build --platform linux/amd64,linux/arm64 -t a --push .\n"
+    assert built + "    - |+\n" in result.text
