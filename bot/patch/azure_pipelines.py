@@ -15,11 +15,9 @@ from __future__ import annotations
 import yaml
 
 from bot.model import BuildKind, LeftAlone
-from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.commands import OUT_OF_REACH
-from bot.patch.gitlab_ci import Edits, ScriptItem, patch_items, script_item
-from bot.patch.shell import verify
-from bot.patch.spans import Unpatchable, splice
+from bot.patch.base import PatchContext, PatchResult, Refused, Unchanged
+from bot.patch.ci_scripts import Edits, ScriptItem, finish, patch_items, script_item
+from bot.patch.spans import Unpatchable
 from bot.patch.yaml_spans import AliasNode, YamlText, children, compose_yaml, insert_items, lookup, scalar
 from bot.scan.paths import azure_pipelines as finder
 
@@ -39,7 +37,6 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     lines = {bp.line for bp in found} - tasks
     edits = Edits()
     edits.left_alone += [LeftAlone(path, line, DOCKER_TASK) for line in sorted(tasks)]
-    platforms = [str(p) for p in context.platforms]
     try:
         doc = compose_yaml(text, path)
         covered: set[int] = set()
@@ -50,17 +47,9 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
             )
             if items:
                 patch_items(doc, path, context, items, lines, edits, _add_setup)
-        for line in sorted(lines - covered):
-            edits.left_alone.append(LeftAlone(path, line, OUT_OF_REACH))
-        edits.left_alone.sort(key=lambda item: item.line)
-        if not edits.spans:
-            return Unchanged(tuple(edits.left_alone))
-        after = splice(text, edits.spans)
-        compose_yaml(after, path)
-        verify(path, text, after, finder.find, platforms, context.platform_list)
+        return finish(path, text, lines, covered, edits, finder.find, context)
     except Unpatchable as error:
         return Refused(str(error))
-    return Edited(after, tuple(edits.rationale), tuple(edits.left_alone))
 
 
 def _step_lists(doc: YamlText) -> list[yaml.SequenceNode]:

@@ -11,22 +11,16 @@ build becomes multi-platform gains, right before the build item, the QEMU and ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import yaml
 
 from bot.model import BuildKind, BuildPath, LeftAlone
-from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.commands import OUT_OF_REACH, rewrite
-from bot.patch.shell import verify
-from bot.patch.spans import Span, Unpatchable, line_end, line_start, splice
+from bot.patch.base import PatchContext, PatchResult, Refused, Unchanged
+from bot.patch.ci_scripts import Edits, ScriptItem, finish, patch_items, script_item
+from bot.patch.spans import Unpatchable
 from bot.patch.yaml_spans import (
     AliasNode,
     YamlText,
-    check_editable,
     compose_yaml,
-    content_end,
     insert_items,
     lookup,
     resolve,
@@ -39,29 +33,6 @@ _SCRIPT_KEYS = ("before_script", "script")
 _BUILDX_CREATE = "docker buildx create --use"
 
 
-@dataclass
-class ScriptItem:
-    """One script item: where its shell text sits in the file, and whether it may be edited there."""
-
-    sequence: yaml.SequenceNode
-    index: int
-    node: yaml.Node
-    script: str  # the shell text the engine reads
-    base: int  # the file offset of script[0]; -1 when the item cannot be edited in place
-    first: int  # 1-based file line of the script's first line
-    last: int  # 1-based file line of the item's last line
-    style: str = ""  # "", "'", '"', "|"
-    element: yaml.Node | None = None  # the list item that goes when the script empties (default: node)
-    kept: str = ""  # when set, why the item may not go even if its script empties
-
-
-@dataclass
-class Edits:
-    spans: list[Span] = field(default_factory=list)
-    rationale: list[str] = field(default_factory=list)
-    left_alone: list[LeftAlone] = field(default_factory=list)
-
-
 def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     found = [bp for bp in context.build_paths if bp.kind is BuildKind.GITLAB_CI and bp.via is None]
     if not found or len(context.platforms) < 2:
@@ -70,7 +41,6 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     lines = {bp.line for bp in found} - kaniko
     edits = Edits()
     edits.left_alone += [LeftAlone(path, line, KANIKO) for line in sorted(kaniko)]
-    platforms = [str(p) for p in context.platforms]
     try:
         doc = compose_yaml(text, path)
         covered: set[int] = set()
@@ -78,18 +48,10 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
             items = _items(doc, job)
             covered.update(line for item in items for line in range(item.first - 1, item.last + 1))
             if items:
-                patch_items(doc, path, context, items, lines, edits)
-        for line in sorted(lines - covered):
-            edits.left_alone.append(LeftAlone(path, line, OUT_OF_REACH))
-        edits.left_alone.sort(key=lambda item: item.line)
-        if not edits.spans:
-            return Unchanged(tuple(edits.left_alone))
-        after = splice(text, edits.spans)
-        compose_yaml(after, path)
-        verify(path, text, after, finder.find, platforms, context.platform_list)
+                patch_items(doc, path, context, items, lines, edits, _add_setup)
+        return finish(path, text, lines, covered, edits, finder.find, context)
     except Unpatchable as error:
         return Refused(str(error))
-    return Edited(after, tuple(edits.rationale), tuple(edits.left_alone))
 
 
 def _is_kaniko(bp: BuildPath) -> bool:
@@ -125,138 +87,6 @@ def _items(doc: YamlText, job: yaml.MappingNode) -> list[ScriptItem]:
             if item is not None:
                 items.append(item)
     return items
-
-
-def script_item(doc: YamlText, sequence: yaml.SequenceNode, index: int, node: yaml.Node) -> ScriptItem | None:
-    target = resolve(node)
-    if not isinstance(target, yaml.ScalarNode) or not isinstance(target.value, str):
-        return None  # a nested list or !reference: out of reach
-    text, start, end = doc.text, target.start_mark.index, target.end_mark.index
-    first, last = node.start_mark.line + 1, node.end_mark.line + 1
-    editable = (
-        not isinstance(node, AliasNode)
-        and id(node) not in doc.shared
-        and text[start : start + 1] not in "&!*"
-    )
-    style = target.style or ""
-    if editable and style == "" and "\n" not in text[start:end] and text[start:end] == target.value:
-        return ScriptItem(sequence, index, node, target.value, start, first, last)
-    quoted = style in ("'", '"') and "\n" not in text[start:end]
-    if editable and quoted and text[start + 1 : end - 1] == target.value:
-        return ScriptItem(sequence, index, node, target.value, start + 1, first, last, style)
-    if editable and style == "|":
-        header = text[start : line_end(text, start)].split("#", 1)[0].strip()
-        body_start = line_end(text, start)
-        body_end = content_end(doc, target) if "+" not in header else body_start
-        if not any(c.isdigit() for c in header) and body_end > body_start:
-            body = text[body_start:body_end]
-            return ScriptItem(sequence, index, node, body, body_start, first + 1, last, style)
-    return ScriptItem(sequence, index, node, target.value, -1, first, last, style)
-
-
-def patch_items(
-    doc: YamlText,
-    path: str,
-    context: PatchContext,
-    items: list[ScriptItem],
-    lines: set[int],
-    edits: Edits,
-    setup: Callable[[YamlText, PatchContext, list[ScriptItem], int, Edits], None] | None = None,
-) -> None:
-    """The job's items run one after another in one shell: the engine reads them as one script."""
-    platforms = [str(p) for p in context.platforms]
-    offsets: list[int] = []  # where each item starts in the joined script
-    line_of: list[tuple[int, int]] = []  # per joined line: (item, file line)
-    for k, item in enumerate(items):
-        offsets.append(sum(len(i.script) + 1 for i in items[:k]))
-        line_of += [(k, item.first + n) for n in range(item.script.count("\n") + 1)]
-    joined = "\n".join(item.script for item in items)
-
-    def wanted(_: int, line: int) -> bool:
-        item = items[line_of[line][0]]
-        return any(item.node.start_mark.line + 1 <= found <= item.last for found in lines)
-
-    result = rewrite([joined], platforms, context.platform_list, wanted)
-    for _, line, reason in result.left_alone:
-        edits.left_alone.append(LeftAlone(path, line_of[line][1], reason))
-    if not result.spans:
-        return
-    by_item: dict[int, list[Span]] = {}
-    for _, span in result.spans:
-        touched = [i for i, o in enumerate(offsets) if o < span.end and span.start < o + len(items[i].script)]
-        whole = all(
-            span.start <= offsets[i] and offsets[i] + len(items[i].script) <= span.end for i in touched
-        )
-        if touched and whole and not span.replacement:
-            for i in touched:  # the engine removes whole lines: here, whole items
-                by_item.setdefault(i, []).append(Span(0, len(items[i].script), ""))
-            continue
-        k = max(i for i, offset in enumerate(offsets) if offset <= span.start)
-        stop = offsets[k] + len(items[k].script)
-        if span.end > stop:
-            raise Unpatchable(f"an edit at line {items[k].first} would reach past its script item")
-        by_item.setdefault(k, []).append(
-            Span(span.start - offsets[k], span.end - offsets[k], span.replacement)
-        )
-    built: list[int] = []
-    for k, spans in sorted(by_item.items()):
-        item = items[k]
-        if item.base < 0:
-            raise Unpatchable(
-                f"the script item at line {item.first} is written in a YAML style (folded, escaped, anchored"
-                " or aliased) whose text does not map 1:1 to the file; it is not edited in place"
-            )
-        check_editable(doc, item.node, "the script item to change")
-        new = splice(item.script, spans)
-        if any("--platform" in span.replacement for span in spans):
-            built.append(k)
-        if not new.strip():
-            edits.spans.append(_remove_item(doc, item))
-            continue
-        if item.style == "" and (new != new.strip() or "\n" in new or not _plain_is_safe(new)):
-            raise Unpatchable(f"the rewritten script item at line {item.first} would not stay a plain scalar")
-        if item.style in ("'", '"') and ("\n" in new or item.style in new or "\\" in new):
-            raise Unpatchable(f"the rewritten script item at line {item.first} would need escapes")
-        edits.spans += [Span(item.base + sp.start, item.base + sp.end, sp.replacement) for sp in spans]
-    edits.rationale += result.rationale
-    if built:
-        (setup or _add_setup)(doc, context, items, min(built), edits)
-
-
-def _plain_is_safe(value: str) -> bool:
-    try:
-        node = yaml.compose(f"- {value}\n", Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return False
-    return (
-        isinstance(node, yaml.SequenceNode)
-        and len(node.value) == 1
-        and isinstance(node.value[0], yaml.ScalarNode)
-        and node.value[0].value == value
-        and node.value[0].tag == "tag:yaml.org,2002:str"
-    )
-
-
-def _remove_item(doc: YamlText, item: ScriptItem) -> Span:
-    """Remove a whole list item (its dash line through its last line); nothing else may share them."""
-    text = doc.text
-    if item.kept:
-        raise Unpatchable(item.kept)
-    element = item.element or item.node
-    begin = line_start(text, element.start_mark.index)
-    dash = text[begin : element.start_mark.index].rstrip()
-    if dash.strip() != "-":
-        raise Unpatchable(f"the list item at line {item.first} shares its line with something else")
-    if len(item.sequence.value) == 1:
-        raise Unpatchable(f"removing the item at line {item.first} would leave its list empty")
-    end_at = content_end(doc, element)
-    rest = text[end_at : line_end(text, end_at)]
-    if rest.strip() and not rest.strip().startswith("#"):
-        raise Unpatchable(f"the list item at line {item.first} shares its line with something else")
-    end = line_end(text, end_at)
-    if end == len(text) and not text.endswith("\n") and begin > 0:
-        begin -= 2 if text.startswith("\r\n", begin - 2) else 1
-    return Span(begin, end, "")
 
 
 def _add_setup(
