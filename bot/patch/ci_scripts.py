@@ -22,10 +22,6 @@ from bot.patch.yaml_spans import (
     resolve,
 )
 
-KANIKO = "kaniko builds one platform per job; a per-arch job matrix + manifest is needed"
-_SCRIPT_KEYS = ("before_script", "script")
-_BUILDX_CREATE = "docker buildx create --use"
-
 
 @dataclass
 class ScriptItem:
