@@ -28,7 +28,7 @@ from bot.model import BuildCommand
 from bot.patch.spans import Span, Unpatchable, line_end, line_start
 from bot.scan.docker_cli import _VALUE_OPTIONS, BAKE, parse_build_words
 from bot.scan.shell_argv import program_name
-from bot.scan.shell_syntax import Command, Lexed, Word, lex
+from bot.scan.shell_commands import Command, Lexed, Word, lex
 
 LOCAL_ONLY = "local-only: its image is run here after the build"
 NOT_PUSHED = "not pushed: nothing here pushes its image, so it stays a local build"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from bot.model import BuildCommand
 from bot.scan.shell_argv import command_argv, program_name
-from bot.scan.shell_syntax import SimpleCommand, join_directories, skip_substitution, split_simple_commands
+from bot.scan.shell_commands import SimpleCommand, join_directories, split_simple_commands
+from bot.scan.shell_syntax import skip_substitution
 
 __all__ = [
     "BAKE",

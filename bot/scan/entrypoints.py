@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.model import BuildKind
 from bot.scan.shell_argv import command_argv, program_name
-from bot.scan.shell_syntax import split_simple_commands
+from bot.scan.shell_commands import split_simple_commands
 
 MAKEFILE_NAMES = ("GNUmakefile", "makefile", "Makefile")  # the order make looks for them
 JUSTFILE_NAMES = ("justfile", "Justfile", ".justfile")

@@ -17,7 +17,7 @@ from bot.model import BuildKind, BuildPath
 from bot.scan.entrypoints import EntryCall, find_entry_calls
 from bot.scan.paths.common import MAX_INDIRECT, FileScan, Reachability, unique
 from bot.scan.resolve import base_directory, resolve
-from bot.scan.shell_syntax import join_directories
+from bot.scan.shell_commands import join_directories
 
 Entry = tuple[BuildKind, str, str]
 

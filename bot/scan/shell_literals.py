@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.scan.shell_syntax import Lexed
+from bot.scan.shell_commands import Lexed
 
 _URL_START = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,15}://")
 _URL_END_CHARS = frozenset(" \t\r\n\"'<>|;&(){}`")

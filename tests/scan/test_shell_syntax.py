@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from bot.scan.shell_syntax import lex, skip_substitution, split_simple_commands, tokenize
+from bot.scan.shell_commands import lex, split_simple_commands
+from bot.scan.shell_syntax import skip_substitution, tokenize
 
 
 def words(script: str) -> list[tuple[str, ...]]:

@@ -19,8 +19,8 @@ from bot.scan.hazards.findings import (
     basename,
     shorten,
 )
+from bot.scan.shell_commands import Lexed, Word
 from bot.scan.shell_literals import PLACEHOLDER, find_urls, literal_text
-from bot.scan.shell_syntax import Lexed, Word
 
 # ------------------------------------------------------------------------------------------ arch-in-url
 

@@ -59,7 +59,7 @@ from bot.scan.hazards.stages import (
     platform_rules,
     stage_model,
 )
-from bot.scan.shell_syntax import Lexed
+from bot.scan.shell_commands import Lexed
 
 CODES = (
     CODE_URL,

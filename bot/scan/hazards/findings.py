@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.model import Severity
-from bot.scan.shell_syntax import Lexed, Word
+from bot.scan.shell_commands import Lexed, Word
 
 # An amd64 name on segment boundaries: `tini-amd64`, `linux_amd64.zip`, `Linux-64bit`, not `x64dbg`.
 AMD64_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:amd64|x86[_-]64|x64|linux-?64|64bit)(?![A-Za-z0-9])", re.I)

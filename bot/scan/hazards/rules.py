@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from bot.scan.hazards.downloads import arch_in_package, arch_in_url
 from bot.scan.hazards.findings import ARCH_WORD, CODE_MAP, RUN_LIKE, Finding, Origin, ShellSource, Spans
 from bot.scan.hazards.toolchain import arch_in_path, arch_map_incomplete, goarch_amd64
-from bot.scan.shell_syntax import Lexed, lex
+from bot.scan.shell_commands import Lexed, lex
 
 Rule = Callable[[ShellSource, Lexed], Iterator[Finding]]
 

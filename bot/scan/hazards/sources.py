@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bot.scan.shell_syntax import Lexed, lex
+from bot.scan.shell_commands import Lexed, lex
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _MAKES = frozenset({"make", "gmake", "$(MAKE)", "${MAKE}"})

@@ -16,7 +16,7 @@ from enum import StrEnum
 from bot.model import BaseKind, DockerfileInfo, Hazard, Platform, Severity
 from bot.scan.hazards.findings import command_text
 from bot.scan.hazards.sources import instruction_words, mount_options
-from bot.scan.shell_syntax import Lexed
+from bot.scan.shell_commands import Lexed
 
 CODE_PINNED = "platform-pinned"
 CODE_BUILDPLATFORM = "buildplatform-native"

@@ -21,7 +21,7 @@ from bot.scan.hazards.findings import (
     ShellSource,
     basename,
 )
-from bot.scan.shell_syntax import Command, Lexed
+from bot.scan.shell_commands import Command, Lexed
 
 # ---------------------------------------------------------------------------------------- goarch-amd64
 

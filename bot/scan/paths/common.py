@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.model import BuildKind, BuildPath
 from bot.scan.docker_cli import BuildInvocation, builds_from_elsewhere, find_build_invocations
-from bot.scan.shell_syntax import join_directories
+from bot.scan.shell_commands import join_directories
 
 T = TypeVar("T")
 

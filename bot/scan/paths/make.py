@@ -15,7 +15,7 @@ from bot.model import BuildKind, BuildPath
 from bot.scan.entrypoints import MAKEFILE_NAMES, find_entry_calls
 from bot.scan.paths.common import FileScan, LocalCall, Snippet, chain_local_calls, script_paths, unique
 from bot.scan.shell_argv import program_name
-from bot.scan.shell_syntax import split_simple_commands
+from bot.scan.shell_commands import split_simple_commands
 
 _ASSIGNMENT = re.compile(
     r"^(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_.-]*)\s*(::?=|:::=|\?=|\+=|!=|=)\s*(.*)$"
