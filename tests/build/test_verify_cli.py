@@ -80,6 +80,10 @@ def test_amd64_binary_in_the_arm64_image_is_caught_and_joined_with_the_scan_haza
     assert results["linux/arm64"]["binaries"]["wrong"] == [
         {"path": "/usr/local/bin/tini", "found": "amd64", "expected": "arm64"}
     ]
+    assert (
+        "/usr/local/bin/tini is an amd64 program in the linux/arm64 image (predicted at Dockerfile:4)"
+        in document["reasons"]
+    )
     confirmed = [f for f in document["findings"] if f["confirmed"]]
     assert confirmed == [
         {
