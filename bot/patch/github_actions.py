@@ -2,8 +2,9 @@
 
 The step gets a ``platforms:`` input (or its single-platform one is widened), and its job gets
 ``docker/setup-qemu-action`` and ``docker/setup-buildx-action`` before it when it lacks them: emulation
-for the foreign architecture, and a builder that can produce a multi-platform image. ``run:`` steps are
-the shell patcher's and ``docker/bake-action`` steps the bake patcher's; both are passed over silently.
+for the foreign architecture, and a builder that can produce a multi-platform image. ``run:`` steps with
+``docker build`` lines are rewritten by the command engine (``bot.patch.actions_runs``) and get the same
+set-up actions; ``docker/bake-action`` steps are the bake patcher's (the platforms live in the bake file).
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ import yaml
 from bot.errors import InputError
 from bot.model import BuildKind, BuildPath, LeftAlone, Platform
 from bot.patch.actions_pins import PinStyle, pin_style
+from bot.patch.actions_runs import has_builder, held_lines, patch_runs, run_items
 from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
+from bot.patch.ci_scripts import Edits as ScriptEdits
+from bot.patch.commands import OUT_OF_REACH
+from bot.patch.shell import verify as verify_scripts
 from bot.patch.spans import Span, Unpatchable, splice
 from bot.patch.yaml_spans import (
     YamlText,
@@ -49,21 +54,44 @@ class _Edits:
 
 def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     builds: dict[int, list[BuildPath]] = {}
+    runs: set[int] = set()  # lines of `docker build` commands in run: steps
     for build in context.build_paths:
-        if build.kind is BuildKind.GITHUB_ACTIONS and _BUILD_PUSH.match(build.command.removeprefix("uses: ")):
+        if build.kind is not BuildKind.GITHUB_ACTIONS or build.via is not None:
+            continue
+        if _BUILD_PUSH.match(build.command.removeprefix("uses: ")):
             builds.setdefault(build.line, []).append(build)
-    if not builds or not context.platforms:
+        elif not build.command.startswith("uses:"):
+            runs.add(build.line)
+    if not (builds or runs) or len(context.platforms) < 2:
         return Unchanged()
     try:
         doc = compose_yaml(text, path)
         edits = _Edits()
         pins = pin_style(doc)
+        held: set[int] = set()
         for job_name, job, steps in _jobs(doc):
-            _patch_job(doc, path, context, builds, job_name, job, steps, pins, edits)
+            first = _patch_job(doc, path, context, builds, job_name, steps, edits)
+            items = run_items(doc, steps) if runs else []
+            held |= held_lines(items)
+            script_edits = ScriptEdits()
+            built = patch_runs(doc, path, context, items, runs, script_edits) if items else None
+            edits.spans += script_edits.spans
+            edits.rationale += script_edits.rationale
+            edits.left_alone += script_edits.left_alone
+            if built is not None and (first is None or built < first[0]):
+                first = (built, steps.value[built], _label(steps.value[built], built, job_name))
+            if first is not None:
+                builder = built is not None and has_builder(items, first[0] + 1)
+                _add_setup_steps(doc, context, job, steps, first, pins, edits, builder)
+        edits.left_alone += [LeftAlone(path, line, OUT_OF_REACH) for line in sorted(runs - held)]
+        edits.left_alone.sort(key=lambda item: item.line)
         if not edits.spans:
             return Unchanged(tuple(edits.left_alone), tuple(edits.questions))
         after = splice(text, edits.spans)
         _verify(path, after, context, edits.widened)
+        if runs:
+            platforms = [str(p) for p in context.platforms]
+            verify_scripts(path, text, after, finder.find, platforms, context.platform_list)
     except Unpatchable as error:
         return Refused(str(error))
     return Edited(after, tuple(edits.rationale), tuple(edits.left_alone), tuple(edits.questions))
@@ -92,12 +120,10 @@ def _patch_job(
     context: PatchContext,
     builds: dict[int, list[BuildPath]],
     job_name: str,
-    job: yaml.Node,
     steps: yaml.SequenceNode,
-    pins: PinStyle,
     edits: _Edits,
-) -> None:
-    """Widen each publishing build step of one job; give the job setup steps before the first one."""
+) -> tuple[int, yaml.Node, str] | None:
+    """Widen each publishing build step of one job; return the first one widened (index, step, label)."""
     first: tuple[int, yaml.Node, str] | None = None  # the first step this job makes multi-platform
     for index, written in enumerate(steps.value):
         step = resolve(written)
@@ -107,8 +133,7 @@ def _patch_job(
         )
         if step is None or not found:
             continue
-        title = scalar(lookup(step, "name")) or scalar(lookup(step, "id"))
-        label = f"'{title}'" if title else f"{index + 1} of {job_name}"  # "step <label>" reads well
+        label = _label(step, index, job_name)
         line = written.start_mark.line + 1
         if not any(build.pushes for build in found):
             reason = f"build-push-action step {label} does not push: a test build, left single-platform"
@@ -119,8 +144,13 @@ def _patch_job(
             edits.widened.update(build.name for build in found)
             if first is None:
                 first = (index, step, label)
-    if first is not None:
-        _add_setup_steps(doc, context, job, steps, first, pins, edits)
+    return first
+
+
+def _label(step: yaml.Node, index: int, job_name: str) -> str:
+    """How the rationale names a step: "step <label>" reads well."""
+    title = scalar(lookup(step, "name")) or scalar(lookup(step, "id"))
+    return f"'{title}'" if title else f"{index + 1} of {job_name}"
 
 
 def _covered(found: list[BuildPath], context: PatchContext) -> bool:
@@ -183,6 +213,7 @@ def _add_setup_steps(
     first: tuple[int, yaml.Node, str],
     pins: PinStyle,
     edits: _Edits,
+    has_own_builder: bool = False,
 ) -> None:
     index, build, label = first
     earlier = {
@@ -190,9 +221,8 @@ def _add_setup_steps(
     }
     runner = _runner_architecture(job)
     emulated = [str(p) for p in context.platforms if p.architecture not in _NATIVE[runner]]
-    missing = [
-        action for action in (_QEMU, _BUILDX) if action not in earlier and (action != _QEMU or emulated)
-    ]
+    wanted = {_QEMU: bool(emulated), _BUILDX: not has_own_builder}
+    missing = [action for action in (_QEMU, _BUILDX) if action not in earlier and wanted[action]]
     if _BUILDX in earlier and scalar(node_at(earlier[_BUILDX], "with", "driver")) == "docker":
         edits.questions.append(
             f"The setup-buildx-action step before step {label} uses `driver: docker`, which cannot build "
@@ -202,7 +232,8 @@ def _add_setup_steps(
         return
     order = [scalar(key) for key, _ in build.value] if isinstance(build, yaml.MappingNode) else []
     named = "name" in order
-    name_first = named and "uses" in order and order.index("name") < order.index("uses")
+    action_key = next((key for key in ("uses", "run") if key in order), None)
+    name_first = named and action_key is not None and order.index("name") < order.index(action_key)
     items = []
     for action in missing:
         uses = "uses: " + pins.uses(action)

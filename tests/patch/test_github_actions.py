@@ -117,3 +117,33 @@ def test_a_self_hosted_arm_runner_emulates_amd64() -> None:
 def test_an_empty_platforms_input_is_filled() -> None:
     text = WORKFLOW.replace("          push: true\n", "          platforms:\n          push: true\n")
     assert "          platforms: linux/amd64,linux/arm64\n" in patched(text)
+
+
+RUN_STEPS = """\
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker buildx create --use
+      - run: docker build -t acme/app:1 .
+      - run: docker push acme/app:1
+{condition}"""
+
+
+def _patch_runs(text: str) -> Edited | Refused | Unchanged:
+    return github_actions.patch("w.yml", text, PatchContext(DEFAULT_PLATFORMS, tuple(find("w.yml", text))))
+
+
+def test_a_run_step_that_creates_its_own_builder_gets_qemu_but_no_buildx_action() -> None:
+    result = _patch_runs(RUN_STEPS.format(condition=""))
+    assert isinstance(result, Edited)
+    assert "setup-qemu-action" in result.text
+    assert "setup-buildx-action" not in result.text
+    assert "docker buildx build --platform linux/amd64,linux/arm64 -t acme/app:1 --push ." in result.text
+    assert "docker push" not in result.text
+
+
+def test_a_push_step_with_a_condition_is_refused_rather_than_dropped() -> None:
+    result = _patch_runs(RUN_STEPS.format(condition="        if: github.ref == 'refs/heads/main'\n"))
+    assert isinstance(result, Refused)
+    assert "would have nothing left to run, but it has if" in result.reason
