@@ -25,3 +25,11 @@ class RegistryError(BotError):
 
 class GitError(BotError):
     """A git operation failed (clone, fetch, push)."""
+
+
+class ForgeError(BotError):
+    """GitHub refused or could not do what the bot asked (a per-repository outcome, never a crash)."""
+
+
+class BudgetExhausted(ForgeError):
+    """The API budget left is below the reserve: stop now, the next run resumes here."""
