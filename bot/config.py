@@ -51,6 +51,47 @@ class Timeouts(_Frozen):
     """Seconds for one platform's smoke run."""
 
 
+class GitHubSettings(_Frozen):
+    api_url: str = "https://api.github.com"
+    """REST base URL: GitHub Enterprise Server's is ``https://HOST/api/v3``; the sandbox prints its own."""
+    token_env: str = "MULTIARCH_BOT_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
+    """The environment variable that holds the token (never the token itself: secrets stay out of files)."""
+    fork_organization: str | None = None
+    """Fork into this organisation instead of the token's own account."""
+    branch: str = "multiarch/arm64"
+    """The branch on the fork that carries the change (pushed with --force-with-lease)."""
+    draft: bool = False
+    reopen_declined: bool = False
+    """A pull request closed without merging means "no, thanks": it stays closed unless this is true."""
+    labels: tuple[str, ...] = ()
+    author_name: str = "multiarch-bot"
+    author_email: str = "multiarch-bot@users.noreply.github.com"
+    fork_ready_timeout: Annotated[float, Field(gt=0, le=3600)] = 300.0
+
+    @field_validator("api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("branch")
+    @classmethod
+    def _check_branch(cls, value: str) -> str:
+        bad = value.startswith(("-", "/")) or value.endswith(("/", ".lock")) or ".." in value
+        if not value or bad or any(c in value for c in " ~^:?*[\\") or any(ord(c) < 32 for c in value):
+            raise ValueError(f"{value!r} is not a valid branch name")
+        return value
+
+
+class Limits(_Frozen):
+    prs_per_run: Annotated[int, Field(ge=0, le=10_000)] = 20
+    prs_per_hour: Annotated[int, Field(ge=0, le=10_000)] = 20
+    """GitHub's secondary limits count content-creating requests; a polite bot opens few PRs per hour."""
+    api_reserve: Annotated[int, Field(ge=0, le=10_000)] = 50
+    """API requests kept back: a run stops cleanly (and the next one resumes) below this."""
+
+
 class Config(_Frozen):
     platforms: Annotated[tuple[PlatformField, ...], Field(min_length=1)] = DEFAULT_PLATFORMS
     registry_mirrors: Mapping[str, str] = Field(default_factory=dict)
@@ -58,6 +99,8 @@ class Config(_Frozen):
     builder: str | None = None
     """A buildx builder by name (remote, kubernetes or native arm64); None: the current builder."""
     timeouts: Timeouts = Timeouts()
+    github: GitHubSettings = GitHubSettings()
+    limits: Limits = Limits()
 
     @field_validator("registry_mirrors")
     @classmethod

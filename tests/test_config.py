@@ -75,3 +75,32 @@ def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "absent.yaml")
+
+
+def test_github_settings_default_to_github_com_and_the_documented_branch() -> None:
+    config = config_from_mapping({})
+    assert config.github.api_url == "https://api.github.com"
+    assert config.github.branch == "multiarch/arm64"
+    assert config.github.reopen_declined is False
+
+
+def test_an_enterprise_api_url_loses_its_trailing_slash() -> None:
+    # PyGithub before 2.10 built `//user` from a trailing slash; the URL is stored without one
+    config = config_from_mapping({"github": {"api_url": "https://ghe.example.com/api/v3/"}})
+    assert config.github.api_url == "https://ghe.example.com/api/v3"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"github": {"branch": "bad branch"}}, "github.branch: 'bad branch' is not a valid branch name"),
+        ({"github": {"branch": "-x"}}, "github.branch: '-x' is not a valid branch name"),
+        ({"github": {"api_url": "ftp://x"}}, "github.api_url: 'ftp://x' is not an http(s) URL"),
+        ({"github": {"token": "ghp_x"}}, "github.token: Extra inputs are not permitted"),
+        ({"limits": {"prs_per_run": -1}}, "limits.prs_per_run: Input should be greater than or equal to 0"),
+    ],
+)
+def test_bad_github_and_limit_settings_are_located(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping(settings)
+    assert message in str(caught.value)
