@@ -1,0 +1,268 @@
+"""The local GitHub's answers, checked against GitHub's published OpenAPI description.
+
+First the checker itself, on hand-written answers; then every endpoint the bot uses, driven through
+PyGithub against the running local GitHub, with every exchange checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from bot.sandbox.github.exchange import Exchange
+from tests.support.openapi import OpenAPIChecker, Violation, load_checker
+from tests.support.openapi_quirks import Quirk
+
+API = "http://127.0.0.1:8000/api/v3"
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@pytest.fixture(scope="module")
+def checker() -> OpenAPIChecker:
+    return load_checker()
+
+
+def exchange(
+    method: str,
+    route: str,
+    path: str,
+    status: int,
+    body: Any,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> Exchange:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange(method, route, path, query, b"", status, JSON if headers is None else headers, raw)
+
+
+def user(login: str) -> dict[str, Any]:
+    url = f"{API}/users/{login}"
+    return {
+        "login": login,
+        "id": 1,
+        "node_id": "U_1",
+        "avatar_url": "http://127.0.0.1:8000/avatars/u/1",
+        "gravatar_id": "",
+        "url": url,
+        "html_url": f"http://127.0.0.1:8000/{login}",
+        "followers_url": f"{url}/followers",
+        "following_url": f"{url}/following{{/other_user}}",
+        "gists_url": f"{url}/gists{{/gist_id}}",
+        "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{url}/subscriptions",
+        "organizations_url": f"{url}/orgs",
+        "repos_url": f"{url}/repos",
+        "events_url": f"{url}/events{{/privacy}}",
+        "received_events_url": f"{url}/received_events",
+        "type": "User",
+        "site_admin": False,
+    }
+
+
+_REPO_URLS = [
+    *("archive", "assignees", "blobs", "branches", "collaborators", "comments", "commits", "compare"),
+    *("contents", "contributors", "deployments", "downloads", "events", "forks", "git_commits", "git_refs"),
+    *("git_tags", "hooks", "issue_comment", "issue_events", "issues", "keys", "labels", "languages"),
+    *("merges", "milestones", "notifications", "pulls", "releases", "stargazers", "statuses"),
+    *("subscribers", "subscription", "tags", "teams", "trees"),
+]
+
+
+def repository(owner: str, name: str) -> dict[str, Any]:
+    """A repository as GET /repos/{owner}/{repo} shows it (the keys of a real 2023 answer)."""
+    url = f"{API}/repos/{owner}/{name}"
+    return {
+        "id": 7,
+        "node_id": "R_7",
+        "name": name,
+        "full_name": f"{owner}/{name}",
+        "owner": user(owner),
+        "private": False,
+        "html_url": f"http://127.0.0.1:8000/{owner}/{name}",
+        "description": None,
+        "fork": False,
+        "url": url,
+        **{f"{kind}_url": f"{url}/{kind}" for kind in _REPO_URLS},
+        "git_url": f"git://127.0.0.1/{owner}/{name}.git",
+        "ssh_url": f"git@127.0.0.1:{owner}/{name}.git",
+        "clone_url": f"http://127.0.0.1:8001/{owner}/{name}.git",
+        "svn_url": f"http://127.0.0.1:8000/{owner}/{name}",
+        "mirror_url": None,
+        "homepage": None,
+        "language": None,
+        "forks_count": 0,
+        "forks": 0,
+        "stargazers_count": 0,
+        "watchers_count": 0,
+        "watchers": 0,
+        "size": 1,
+        "default_branch": "main",
+        "open_issues_count": 0,
+        "open_issues": 0,
+        "has_issues": True,
+        "has_projects": True,
+        "has_wiki": True,
+        "has_pages": False,
+        "has_downloads": True,
+        "has_discussions": False,
+        "archived": False,
+        "disabled": False,
+        "visibility": "public",
+        "license": None,
+        "pushed_at": "2026-11-28T08:00:00Z",
+        "created_at": "2026-11-28T08:00:00Z",
+        "updated_at": "2026-11-28T08:00:00Z",
+        "permissions": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
+        "allow_forking": True,
+        "network_count": 0,
+        "subscribers_count": 0,
+    }
+
+
+def fork(owner: str, parent: dict[str, Any]) -> dict[str, Any]:
+    body = repository(owner, parent["name"])
+    upstream = {k: v for k, v in parent.items() if k not in ("network_count", "subscribers_count")}
+    return {**body, "fork": True, "parent": upstream, "source": copy.deepcopy(upstream)}
+
+
+def comment(author_association: str = "OWNER") -> dict[str, Any]:
+    url = f"{API}/repos/o/r/issues/comments/5"
+    return {
+        "id": 5,
+        "node_id": "IC_5",
+        "url": url,
+        "html_url": "http://127.0.0.1:8000/o/r/pull/1#issuecomment-5",
+        "issue_url": f"{API}/repos/o/r/issues/1",
+        "body": "Built for linux/arm64.",
+        "user": user("bot"),
+        "created_at": "2026-11-28T08:00:00Z",
+        "updated_at": "2026-11-28T08:00:00Z",
+        "author_association": author_association,
+    }
+
+
+def texts(violations: list[Violation]) -> list[str]:
+    return [str(violation) for violation in violations]
+
+
+# --- the checker, on hand-written answers ---------------------------------------------------------------
+
+
+def test_a_complete_repository_passes(checker: OpenAPIChecker) -> None:
+    answer = exchange("GET", "/repos/{owner}/{repo}", "/repos/o/r", 200, repository("o", "r"))
+    assert checker.check(answer) == []
+
+
+def test_a_missing_required_key_is_named_at_its_object(checker: OpenAPIChecker) -> None:
+    body = repository("o", "r")
+    del body["clone_url"]
+    answer = exchange("GET", "/repos/{owner}/{repo}", "/repos/o/r", 200, body)
+    assert texts(checker.check(answer)) == [
+        "GET /repos/{owner}/{repo} 200: $: 'clone_url' is a required property"
+    ]
+
+
+def test_a_null_where_a_string_belongs_is_named_by_its_path(checker: OpenAPIChecker) -> None:
+    body = fork("bot", repository("o", "r"))
+    body["parent"]["owner"]["login"] = None
+    answer = exchange("POST", "/repos/{owner}/{repo}/forks", "/repos/o/r/forks", 202, body)
+    assert texts(checker.check(answer)) == [
+        "POST /repos/{owner}/{repo}/forks 202: $.parent.owner.login: None is not of type 'string'"
+    ]
+
+
+def test_a_wrong_type_and_an_unknown_enum_value_are_both_reported(checker: OpenAPIChecker) -> None:
+    body = comment(author_association="FRIEND")
+    body["id"] = "5"
+    route = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+    answer = exchange("POST", route, "/repos/o/r/issues/1/comments", 201, body)
+    assert sorted(texts(checker.check(answer))) == [
+        f"POST {route} 201: $.author_association: 'FRIEND' is not one of ['COLLABORATOR', 'CONTRIBUTOR', "
+        "'FIRST_TIMER', 'FIRST_TIME_CONTRIBUTOR', 'MANNEQUIN', 'MEMBER', 'NONE', 'OWNER']",
+        f"POST {route} 201: $.id: '5' is not of type 'integer'",
+    ]
+
+
+def test_null_is_fine_where_the_description_says_nullable(checker: OpenAPIChecker) -> None:
+    body = comment()
+    body["user"] = None  # nullable-simple-user: GitHub shows a deleted author as null
+    route = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+    assert checker.check(exchange("POST", route, "/repos/o/r/issues/1/comments", 201, body)) == []
+
+
+def test_an_undocumented_status_is_a_violation(checker: OpenAPIChecker) -> None:
+    answer = exchange("GET", "/repos/{owner}/{repo}", "/repos/o/r", 418, {"message": "I'm a teapot"})
+    assert texts(checker.check(answer)) == [
+        "GET /repos/{owner}/{repo} 418: status: 418 is not documented (documented: 200, 301, 403, 404)"
+    ]
+
+
+def test_a_documented_error_body_is_checked_too(checker: OpenAPIChecker) -> None:
+    route = "/repos/{owner}/{repo}/pulls"
+    good = {
+        "message": "Validation Failed",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "422",
+    }
+    assert checker.check(exchange("POST", route, "/repos/o/r/pulls", 422, good)) == []
+    errors = [{"resource": "PullRequest", "message": "A pull request already exists for bot:multiarch."}]
+    bad = exchange("POST", route, "/repos/o/r/pulls", 422, {"message": "Validation Failed", "errors": errors})
+    assert sorted(texts(checker.check(bad))) == [
+        f"POST {route} 422: $.errors[0]: 'code' is a required property",
+        f"POST {route} 422: $: 'documentation_url' is a required property",
+    ]
+
+
+def test_a_list_item_is_named_by_its_index(checker: OpenAPIChecker) -> None:
+    second = repository("b", "r")
+    second["fork"] = "yes"
+    answer = exchange(
+        "GET", "/repos/{owner}/{repo}/forks", "/repos/o/r/forks", 200, [repository("a", "r"), second]
+    )
+    assert texts(checker.check(answer)) == [
+        "GET /repos/{owner}/{repo}/forks 200: $[1].fork: 'yes' is not of type 'boolean'"
+    ]
+
+
+def test_an_html_answer_where_json_is_documented_is_a_violation(checker: OpenAPIChecker) -> None:
+    answer = exchange("GET", "/user", "/user", 200, b"<html></html>", headers={"Content-Type": "text/html"})
+    assert texts(checker.check(answer)) == [
+        "GET /user 200: content-type: 'text/html' is not documented (application/json)"
+    ]
+
+
+def test_a_missing_body_where_one_is_documented_is_a_violation(checker: OpenAPIChecker) -> None:
+    answer = exchange("GET", "/user", "/user", 200, b"")
+    assert texts(checker.check(answer)) == ["GET /user 200: $: no body, yet the description documents one"]
+
+
+def test_an_operation_the_description_lacks_is_a_violation(checker: OpenAPIChecker) -> None:
+    answer = exchange("PUT", "/user", "/user", 200, {})
+    assert texts(checker.check(answer)) == ["PUT /user 200: operation: not in the description"]
+
+
+def test_an_unrouted_path_must_be_a_404_with_githubs_error_body(checker: OpenAPIChecker) -> None:
+    not_found = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+    assert checker.check(exchange("GET", "", "/nope", 404, not_found)) == []
+    assert texts(checker.check(exchange("GET", "", "/nope", 200, {"message": 1}))) == [
+        "GET /nope 200: operation: no route matched, yet the status is not 404",
+        "GET /nope 200: $.message: 1 is not of type 'string'",
+    ]
+
+
+def test_a_quirk_allows_only_its_own_operation_path_and_message(checker: OpenAPIChecker) -> None:
+    quirk = Quirk(
+        "GET /repos/{owner}/{repo}/forks", "$[*].owner.login", "test", message="None is not of type"
+    )
+    checker = checker.with_quirks([quirk])
+    body = [repository("a", "r"), repository("b", "r")]
+    body[1]["owner"]["login"] = None
+    body[1]["owner"]["id"] = None
+    answer = exchange("GET", "/repos/{owner}/{repo}/forks", "/repos/o/r/forks", 200, body)
+    assert texts(checker.check(answer)) == [
+        "GET /repos/{owner}/{repo}/forks 200: $[1].owner.id: None is not of type 'integer'"
+    ]
+    assert checker.used_quirks == {quirk}
