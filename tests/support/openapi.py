@@ -197,8 +197,13 @@ def _allows(quirk: Quirk, violation: Violation) -> bool:
 
 @cache
 def _where_pattern(where: str) -> re.Pattern[str]:
-    # "$[*].head.repo": [*] stands for any index, * for any one key; everything else is literal.
-    escaped = re.escape(where).replace(re.escape("[*]"), r"\[\d+\]").replace(re.escape("*"), r"[^.\[]+")
+    # "$[*].head.repo": [*] stands for any index, * for any one key, ** for any path; the rest is literal.
+    escaped = (
+        re.escape(where)
+        .replace(re.escape("[*]"), r"\[\d+\]")
+        .replace(re.escape("**"), r".*")
+        .replace(re.escape("*"), r"[^.\[]+")
+    )
     return re.compile(escaped)
 
 

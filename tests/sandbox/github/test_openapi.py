@@ -14,7 +14,7 @@ import pytest
 
 from bot.sandbox.github.exchange import Exchange
 from tests.support.openapi import OpenAPIChecker, Violation, load_checker
-from tests.support.openapi_quirks import Quirk
+from tests.support.openapi_quirks import QUIRKS, Quirk
 
 API = "http://127.0.0.1:8000/api/v3"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -266,3 +266,49 @@ def test_a_quirk_allows_only_its_own_operation_path_and_message(checker: OpenAPI
         "GET /repos/{owner}/{repo}/forks 200: $[1].owner.id: None is not of type 'integer'"
     ]
     assert checker.used_quirks == {quirk}
+
+
+def issue(state_reason: str | None) -> dict[str, Any]:
+    url = f"{API}/repos/o/r/issues/1"
+    return {
+        "url": url,
+        "repository_url": f"{API}/repos/o/r",
+        "labels_url": f"{url}/labels{{/name}}",
+        "comments_url": f"{url}/comments",
+        "events_url": f"{url}/events",
+        "html_url": "http://127.0.0.1:8000/o/r/issues/1",
+        "id": 9,
+        "node_id": "I_9",
+        "number": 1,
+        "title": "arm64 images",
+        "user": user("o"),
+        "labels": [],
+        "state": "open",
+        "state_reason": state_reason,
+        "locked": False,
+        "assignee": None,
+        "milestone": None,
+        "comments": 0,
+        "created_at": "2026-11-28T08:00:00Z",
+        "updated_at": "2026-11-28T08:00:00Z",
+        "closed_at": None,
+    }
+
+
+def test_null_in_a_nullable_enum_is_allowed_by_quirk_3667_only(checker: OpenAPIChecker) -> None:
+    route = "/repos/{owner}/{repo}/issues/{issue_number}"
+    open_issue = exchange("GET", route, "/repos/o/r/issues/1", 200, issue(state_reason=None))
+    assert texts(checker.with_quirks([]).check(open_issue)) == [
+        f"GET {route} 200: $.state_reason: None is not one of "
+        "['completed', 'reopened', 'not_planned', 'duplicate']"
+    ]
+    allowing = checker.with_quirks(QUIRKS)
+    assert allowing.check(open_issue) == []
+    assert [quirk.issue for quirk in allowing.used_quirks] == [3667]
+    # An enum that is not nullable still refuses null, by its type.
+    body = comment()
+    body["author_association"] = None
+    answer = exchange("POST", route + "/comments", "/repos/o/r/issues/1/comments", 201, body)
+    assert texts(allowing.check(answer)) == [
+        f"POST {route}/comments 201: $.author_association: None is not of type 'string'"
+    ]
