@@ -30,7 +30,7 @@ class ScriptItem:
     sequence: yaml.SequenceNode
     index: int
     node: yaml.Node
-    script: str  # the shell text the engine reads
+    script: str  # the shell text the engine reads (masked in place, same length, when the kind masks)
     base: int  # the file offset of script[0]; -1 when the item cannot be edited in place
     first: int  # 1-based file line of the script's first line
     last: int  # 1-based file line of the item's last line
@@ -81,8 +81,13 @@ def patch_items(
     lines: set[int],
     edits: Edits,
     setup: Callable[[YamlText, PatchContext, list[ScriptItem], int, Edits], None],
+    unmask: Callable[[str], str] = lambda text: text,
 ) -> None:
-    """The job's items run one after another in one shell: the engine reads them as one script."""
+    """The job's items run one after another in one shell: the engine reads them as one script.
+
+    ``unmask`` turns text the engine wrote from masked scripts (CircleCI's ``<< parameters.x >>``) back
+    into the file's own text.
+    """
     platforms = [str(p) for p in context.platforms]
     offsets: list[int] = []  # where each item starts in the joined script
     line_of: list[tuple[int, int]] = []  # per joined line: (item, file line)
@@ -97,11 +102,12 @@ def patch_items(
 
     result = rewrite([joined], platforms, context.platform_list, wanted)
     for _, line, reason in result.left_alone:
-        edits.left_alone.append(LeftAlone(path, line_of[line][1], reason))
+        edits.left_alone.append(LeftAlone(path, line_of[line][1], unmask(reason)))
     if not result.spans:
         return
     by_item: dict[int, list[Span]] = {}
-    for _, span in result.spans:
+    for _, written in result.spans:
+        span = Span(written.start, written.end, unmask(written.replacement))
         touched = [i for i, o in enumerate(offsets) if o < span.end and span.start < o + len(items[i].script)]
         whole = all(
             span.start <= offsets[i] and offsets[i] + len(items[i].script) <= span.end for i in touched
@@ -126,7 +132,7 @@ def patch_items(
                 " or aliased) whose text does not map 1:1 to the file; it is not edited in place"
             )
         check_editable(doc, item.node, "the script item to change")
-        new = splice(item.script, spans)
+        new = unmask(splice(item.script, spans))
         if any("--platform" in span.replacement for span in spans):
             built.append(k)
         if not new.strip():
@@ -137,7 +143,7 @@ def patch_items(
         if item.style in ("'", '"') and ("\n" in new or item.style in new or "\\" in new):
             raise Unpatchable(f"the rewritten script item at line {item.first} would need escapes")
         edits.spans += [Span(item.base + sp.start, item.base + sp.end, sp.replacement) for sp in spans]
-    edits.rationale += result.rationale
+    edits.rationale += [unmask(line) for line in result.rationale]
     if built:
         setup(doc, context, items, min(built), edits)  # the CI kind's own builder/QEMU set-up
 
