@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.model import BuildKind
-from bot.patch import azure_pipelines, bake, compose, dockerfile, github_actions, gitlab_ci, make, npm, shell
+from bot.patch import (
+    azure_pipelines,
+    bake,
+    circleci,
+    compose,
+    dockerfile,
+    github_actions,
+    gitlab_ci,
+    just,
+    make,
+    npm,
+    shell,
+)
 from bot.patch.base import Patcher
 
 PATCHERS: Mapping[BuildKind, Patcher] = {
@@ -17,5 +29,7 @@ PATCHERS: Mapping[BuildKind, Patcher] = {
     BuildKind.MAKE: make,
     BuildKind.GITLAB_CI: gitlab_ci,
     BuildKind.AZURE_PIPELINES: azure_pipelines,
+    BuildKind.JUST: just,
+    BuildKind.CIRCLECI: circleci,
 }
 DOCKERFILE_PATCHER: Patcher = dockerfile

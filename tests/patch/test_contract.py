@@ -23,6 +23,7 @@ from bot.model import DEFAULT_PLATFORMS, BuildKind, BuildPath, FileEdit, Patch
 from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
 from bot.patch.propose import propose_patch, write_patch
 from bot.scan.dockerfile import parse_dockerfile
+from bot.scan.paths import just as just_paths
 from bot.scan.paths import make as make_paths
 from bot.scan.paths import shell as shell_paths
 from bot.scan.scanner import scan_tree
@@ -41,6 +42,8 @@ PLACES = {
     BuildKind.MAKE: ("make", "Makefile"),
     BuildKind.GITLAB_CI: ("gitlab-ci", ".gitlab-ci{ext}"),
     BuildKind.AZURE_PIPELINES: ("azure-pipelines", "azure-pipelines{ext}"),
+    BuildKind.JUST: ("just", "justfile"),
+    BuildKind.CIRCLECI: ("circleci", ".circleci/config{ext}"),
 }
 
 
@@ -101,6 +104,8 @@ def reparse(place: str, text: str) -> None:
         assert shell_paths.find(place, text), "the patched script no longer reads as a build script"
     elif place == "Makefile":
         assert make_paths.find(place, text), "the patched Makefile no longer reads as one that builds"
+    elif place == "justfile":
+        assert just_paths.find(place, text), "the patched justfile no longer reads as one that builds"
     else:
         assert parse_dockerfile(text, place).stages
 
