@@ -1,8 +1,9 @@
 """The one place the bot starts processes.
 
-Everything external (docker, dpkg-deb, apt-get, git) goes through ``run`` or ``spawn_daemon``: argv
-sequences only, never a shell, always a timeout, and errors whose text passes through ``redact`` so a
-token registered with ``register_secret`` never reaches a log, a report or an exception message.
+Everything external (docker, dpkg-deb, apt-get, git) goes through ``run``, ``spawn_daemon`` or, for a
+program whose pipes the caller streams (a CGI program), ``start_piped``: argv sequences only, never a
+shell, always a timeout, and errors whose text passes through ``redact`` so a token registered with
+``register_secret`` never reaches a log, a report or an exception message.
 
 Each child gets its own session (process group), so a timeout kills what the command started too: a
 ``docker buildx build`` that hangs takes its plugin process with it, not just the CLI.
@@ -164,6 +165,40 @@ def spawn_daemon(argv: Sequence[str], log_path: Path, env: Mapping[str, str] | N
             raise ProcError(f"{command_name(args)}: cannot start: {exc.strerror}", args, None) from None
     _daemons[process.pid] = process
     return process.pid
+
+
+def start_piped(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` with stdin, stdout and stderr as pipes, for callers that stream (a CGI program).
+
+    The caller feeds and drains the pipes itself and must end the process with ``end_piped``.
+    """
+    args = _argv(argv)
+    try:
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ProcError(f"{command_name(args)}: cannot start: {exc.strerror}", args, None) from None
+
+
+def end_piped(process: subprocess.Popen[bytes], *, timeout: float = 5.0) -> int:
+    """Wait up to ``timeout`` for a ``start_piped`` process, then kill its group; its exit status."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        return process.wait()
 
 
 def is_running(pid: int) -> bool:

@@ -1,0 +1,226 @@
+"""REST handlers for accounts, repositories, forks, branches, contents and the rate-limit overview."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from werkzeug import Response
+
+from bot.sandbox.github import forks, gitdata
+from bot.sandbox.github.records import Repo
+from bot.sandbox.github.rest_base import ApiError, Ctx, Route, json_response, not_found, paginate
+from bot.sandbox.github.shapes import JSON, authenticated_user, repository
+
+_USER_DOC = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+_REPOS_DOC = "https://docs.github.com/rest/repos"
+
+
+def get_authenticated_user(ctx: Ctx) -> Response:
+    login = ctx.require_login()
+    if ctx.token is not None and ctx.token.kind == "installation":
+        raise ApiError(403, "Resource not accessible by integration", doc=_USER_DOC)
+    with ctx.store.reading() as state:
+        return json_response(authenticated_user(ctx.urls, state.accounts[login], state))
+
+
+def get_user(ctx: Ctx, username: str) -> Response:
+    with ctx.store.reading() as state:
+        who = state.accounts.get(username)
+        if who is None:
+            raise not_found()
+        body = authenticated_user(ctx.urls, who, state)
+        body.pop("notification_email", None)
+        return json_response(body)
+
+
+def get_repo(ctx: Ctx, owner: str, repo: str) -> Response:
+    with ctx.store.reading() as state:
+        found = ctx.repo(state, owner, repo)
+        return json_response(repository(ctx.urls, state, found, ctx.login, family=True))
+
+
+def create_fork(ctx: Ctx, owner: str, repo: str) -> Response:
+    login = ctx.require_login()
+    fields = ctx.fields()
+    organization = fields.get("organization")
+    name = fields.get("name")
+    if not isinstance(organization, str | None) or not isinstance(name, str | None):
+        raise ApiError(400, "Problems parsing JSON")
+    with ctx.store.changing() as state:
+        upstream = ctx.repo(state, owner, repo)
+        target = organization or login
+        org = state.accounts.get(target)
+        if organization and (org is None or org.type != "Organization" or login not in org.members):
+            raise not_found()
+        try:
+            fork = forks.create_fork(
+                ctx.store,
+                state,
+                upstream,
+                target,
+                name=name,
+                branch_only=bool(fields.get("default_branch_only")),
+                delay=ctx.faults.fork_delay,
+            )
+        except forks.ForkError as error:
+            raise ApiError(error.status, str(error), doc=_REPOS_DOC) from None
+        # 202 even for a fork that already existed: GitHub's answer to "fork this" is always the fork.
+        return json_response(repository(ctx.urls, state, fork, login, family=True), 202)
+
+
+def list_forks(ctx: Ctx, owner: str, repo: str) -> Response:
+    with ctx.store.reading() as state:
+        upstream = ctx.repo(state, owner, repo)
+        found = [r for r in state.repos.values() if r.parent == upstream.full_name]
+        order = ctx.request.args.get("sort", "newest")
+        found.sort(key=lambda r: r.created_at, reverse=order != "oldest")
+        return paginate(ctx, [repository(ctx.urls, state, r, ctx.login) for r in found])
+
+
+def ready_git_dir(ctx: Ctx, repo: Repo, status: int = 409) -> Any:
+    if not forks.is_ready(repo):
+        raise ApiError(status, "Git Repository is empty." if status == 409 else "Not Found")
+    return ctx.store.git_dir(repo.full_name)
+
+
+def get_branch(ctx: Ctx, owner: str, repo: str, branch: str) -> Response:
+    with ctx.store.reading() as state:
+        found = ctx.repo(state, owner, repo)
+        if not forks.is_ready(found):
+            raise ApiError(404, "Branch not found")
+        git_dir = ctx.store.git_dir(found.full_name)
+        sha = gitdata.resolve(git_dir, f"refs/heads/{branch}")
+        if sha is None:
+            raise ApiError(404, "Branch not found", doc=f"{_REPOS_DOC}/branches#get-a-branch")
+        base = ctx.urls.repo(found.full_name)
+        html = f"{ctx.urls.web}/{found.full_name}"
+        return json_response(
+            {
+                "name": branch,
+                "commit": commit_json(ctx, found, git_dir, sha),
+                "_links": {"self": f"{base}/branches/{branch}", "html": f"{html}/tree/{branch}"},
+                "protected": False,
+                "protection": {
+                    "enabled": False,
+                    "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+                },
+                "protection_url": f"{base}/branches/{branch}/protection",
+            }
+        )
+
+
+def commit_json(ctx: Ctx, repo: Repo, git_dir: Any, sha: str) -> JSON:
+    info = gitdata.commit_summary(git_dir, sha)
+    base = ctx.urls.repo(repo.full_name)
+    return {
+        "sha": sha,
+        "node_id": "C_" + sha[:20],
+        "commit": {
+            "author": {
+                "name": info["author_name"],
+                "email": info["author_email"],
+                "date": info["author_date"],
+            },
+            "committer": {
+                "name": info["committer_name"],
+                "email": info["committer_email"],
+                "date": info["committer_date"],
+            },
+            "message": info["message"].rstrip("\n"),
+            "tree": {"sha": info["tree"], "url": f"{base}/git/trees/{info['tree']}"},
+            "url": f"{base}/git/commits/{sha}",
+            "comment_count": 0,
+            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+        },
+        "url": f"{base}/commits/{sha}",
+        "html_url": f"{ctx.urls.web}/{repo.full_name}/commit/{sha}",
+        "comments_url": f"{base}/commits/{sha}/comments",
+        "author": None,
+        "committer": None,
+        "parents": [
+            {
+                "sha": p,
+                "url": f"{base}/commits/{p}",
+                "html_url": f"{ctx.urls.web}/{repo.full_name}/commit/{p}",
+            }
+            for p in gitdata.parents(git_dir, sha)
+        ],
+    }
+
+
+def merge_upstream(ctx: Ctx, owner: str, repo: str) -> Response:
+    branch = ctx.fields().get("branch")
+    if not isinstance(branch, str) or not branch:
+        raise ApiError(422, 'Invalid request.\n\n"branch" wasn\'t supplied.', doc=_REPOS_DOC)
+    with ctx.store.changing() as state:
+        fork = ctx.repo(state, owner, repo, push=True)
+        ready_git_dir(ctx, fork)
+        try:
+            return json_response(forks.merge_upstream(ctx.store, state, fork, branch))
+        except forks.ForkError as error:
+            raise ApiError(error.status, str(error), doc=_REPOS_DOC) from None
+
+
+def get_contents(ctx: Ctx, owner: str, repo: str, path: str) -> Response:
+    with ctx.store.reading() as state:
+        found = ctx.repo(state, owner, repo)
+        git_dir = ready_git_dir(ctx, found, 404)
+        ref = ctx.request.args.get("ref") or found.default_branch
+        commit = gitdata.resolve(git_dir, ref) or gitdata.resolve(git_dir, f"refs/heads/{ref}")
+        if commit is None:
+            raise ApiError(404, f"No commit found for the ref {ref}")
+        entry = gitdata.tree_entry(git_dir, commit, path)
+        if entry is None:
+            raise not_found()
+        if entry.type == "tree":
+            entries = gitdata.list_tree(git_dir, commit, path)
+            return json_response([_content(ctx, found, e, ref, None) for e in entries])
+        return json_response(_content(ctx, found, entry, ref, gitdata.read_blob(git_dir, entry.sha)))
+
+
+def _content(ctx: Ctx, repo: Repo, entry: gitdata.TreeEntry, ref: str, data: bytes | None) -> JSON:
+    base = ctx.urls.repo(repo.full_name)
+    kind = {"blob": "file", "tree": "dir", "commit": "submodule"}.get(entry.type, "file")
+    plural = "trees" if entry.type == "tree" else "blobs"
+    html = f"{ctx.urls.web}/{repo.full_name}/{'tree' if kind == 'dir' else 'blob'}/{ref}/{entry.path}"
+    body: JSON = {
+        "type": kind,
+        "size": entry.size,
+        "name": entry.name,
+        "path": entry.path,
+        "sha": entry.sha,
+        "url": f"{base}/contents/{entry.path}?ref={ref}",
+        "git_url": f"{base}/git/{plural}/{entry.sha}",
+        "html_url": html,
+        "download_url": f"{ctx.urls.web}/{repo.full_name}/raw/{ref}/{entry.path}" if kind == "file" else None,
+    }
+    if data is not None:
+        encoded = base64.b64encode(data).decode()
+        # GitHub wraps base64 at 60 columns; PyGithub's decoded_content copes with the newlines.
+        body["content"] = "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n"
+        body["encoding"] = "base64"
+    body["_links"] = {"self": body["url"], "git": body["git_url"], "html": html}
+    return body
+
+
+def get_rate_limit(ctx: Ctx) -> Response:
+    authenticated = ctx.token is not None
+    budgets = {
+        r: ctx.limits.peek(ctx.caller, r, authenticated).as_json() for r in ("core", "search", "graphql")
+    }
+    budgets["code_search"] = {"limit": 10, "remaining": 10, "reset": budgets["search"]["reset"], "used": 0}
+    return json_response({"resources": budgets, "rate": budgets["core"]})
+
+
+ROUTES = (
+    Route("/user", "GET", get_authenticated_user),
+    Route("/users/<username>", "GET", get_user),
+    Route("/repos/<owner>/<repo>", "GET", get_repo),
+    Route("/repos/<owner>/<repo>/forks", "POST", create_fork),
+    Route("/repos/<owner>/<repo>/forks", "GET", list_forks),
+    Route("/repos/<owner>/<repo>/branches/<path:branch>", "GET", get_branch),
+    Route("/repos/<owner>/<repo>/merge-upstream", "POST", merge_upstream),
+    Route("/repos/<owner>/<repo>/contents/<path:path>", "GET", get_contents),
+    Route("/rate_limit", "GET", get_rate_limit, resource=""),
+)
