@@ -15,6 +15,9 @@ aligned like them) and ``--platform {{ platforms }}``, so a maintainer can build
 the way they already pick another image or version; a justfile whose builds use no settings gets the
 list inline, the smallest edit. A ``platforms`` setting the file already has is used only when it is
 exactly the plan's list.
+
+A justfile whose ``set shell`` is not a POSIX shell (PowerShell, nushell, python) is refused: its recipe
+lines are not sh command lines, so the engine would be guessing.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from bot.scan.paths.just import _INTERPOLATION, _SPACE, _recipes
 _SETTING = re.compile(r"^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_-]*)([ \t]*):=[ \t]*(.*?)\r?$", re.MULTILINE)
 _NAME_USED = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_-]*)")
 _PREFIX = re.compile(r"[@-]+")
+_SHELL = re.compile(r"^set[ \t]+shell[ \t]*:=[ \t]*\[(.*)\]", re.MULTILINE)
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "env"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,12 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
     found = [bp for bp in context.build_paths if bp.kind is BuildKind.JUST and bp.via is None]
     if not found or len(context.platforms) < 2:
         return Unchanged()
+    shell = _SHELL.search(text)
+    program = re.findall(r"[\"']([^\"']*)[\"']", shell.group(1))[:1] if shell else []
+    if program and program[0].rsplit("/", 1)[-1].removesuffix(".exe") not in _POSIX_SHELLS:
+        return Refused(
+            f"its recipes run in {program[0]}, not a POSIX shell; its command lines are not rewritten"
+        )
     lines = {bp.line for bp in found}
     platforms = [str(p) for p in context.platforms]
     settings = list(_SETTING.finditer(text))

@@ -6,7 +6,7 @@ import pytest
 
 from bot.model import DEFAULT_PLATFORMS
 from bot.patch import just
-from bot.patch.base import Edited, PatchContext, PatchResult, Unchanged
+from bot.patch.base import Edited, PatchContext, PatchResult, Refused, Unchanged
 from bot.scan.paths.just import find
 from tests.patch.golden_cases import Case, cases, golden_params, run
 
@@ -75,3 +75,15 @@ def test_an_interpolation_with_spaces_and_quotes_stays_one_word() -> None:
         "r:\n    docker buildx build --platform linux/amd64,linux/arm64 "
         '-t {{ "acme/a" + ":" + version }} --push .\n'
     )
+
+
+def test_recipes_run_by_powershell_are_refused_rather_than_read_as_sh() -> None:
+    text = 'set shell := ["pwsh", "-c"]\n\nr:\n    docker build -t acme/a .\n    docker push acme/a\n'
+    result = _patch(text)
+    assert isinstance(result, Refused)
+    assert "pwsh" in result.reason
+
+
+def test_recipes_run_by_bash_are_rewritten() -> None:
+    text = 'set shell := ["bash", "-uc"]\n\nr:\n    docker build -t acme/a .\n    docker push acme/a\n'
+    assert isinstance(_patch(text), Edited)
