@@ -72,7 +72,7 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
                 line for item in items for line in range(item.node.start_mark.line + 1, item.last + 1)
             )
             if items:
-                setup = partial(_add_setup, _machine(doc, owner), scalar(lookup(owner, "resource_class")))
+                setup = partial(_add_setup, *_runner(doc, owner))
                 patch_items(doc, path, context, items, lines, edits, setup, _unmask)
         return finish(path, text, lines, covered, edits, finder.find, context)
     except Unpatchable as error:
@@ -131,14 +131,15 @@ def _items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
     return items
 
 
-def _machine(doc: YamlText, owner: yaml.MappingNode) -> bool:
-    """Whether the job runs on a ``machine:`` executor, written in the job or in the executor it names."""
-    if lookup(owner, "machine") is not None:
-        return True
-    executor = lookup(owner, "executor")
-    name = scalar(executor) if not _is_mapping(executor) else scalar(lookup(executor, "name"))
-    executors = lookup(resolve(doc.root), "executors")
-    return name is not None and lookup(lookup(executors, name), "machine") is not None
+def _runner(doc: YamlText, owner: yaml.MappingNode) -> tuple[bool, str | None]:
+    """Whether the job runs on a ``machine:`` executor, and its ``resource_class``: written in the job, or
+    in the ``executors:`` entry it names (an orb's executor, or a reusable command's, is not known)."""
+    written = lookup(owner, "executor")
+    name = scalar(lookup(written, "name")) if _is_mapping(written) else scalar(written)
+    places = [owner, *([lookup(lookup(doc.root, "executors"), name)] if name else [])]
+    machine = any(lookup(place, "machine") is not None for place in places)
+    resource_class = next((r for place in places if (r := scalar(lookup(place, "resource_class")))), None)
+    return machine, resource_class
 
 
 def _add_setup(
