@@ -159,7 +159,10 @@ def _changes(patch: Patch) -> list[str]:
 
 
 def _base_images(verdicts: Sequence[ImageVerdict]) -> list[str]:
-    unique = list({str(v.ref): v for v in reversed(verdicts)}.values())[::-1]  # first use of each wins
+    first_use: dict[str, ImageVerdict] = {}
+    for verdict in verdicts:
+        first_use.setdefault(str(verdict.ref), verdict)
+    unique = list(first_use.values())
     if not unique:
         return []
     rows = [

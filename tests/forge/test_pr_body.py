@@ -16,6 +16,8 @@ from bot.model import (
     Confirmation,
     FileEdit,
     Hazard,
+    ImageRef,
+    ImageVerdict,
     JoinedHazard,
     LeftAlone,
     Outcome,
@@ -24,6 +26,7 @@ from bot.model import (
     PlatformBuild,
     PlatformResult,
     Severity,
+    VerdictStatus,
     VerifyResult,
     VerifyStatus,
     WrongArchBinary,
@@ -277,3 +280,28 @@ def _failing(verify: VerifyResult, *, log: tuple[str, ...], platform: Platform =
         for r in build.platforms
     )
     return replace(verify, builds=(BuildResult(build.plan, results),), status=VerifyStatus.FAILED)
+
+
+def test_each_base_image_is_listed_once_in_first_use_order_with_what_is_missing(azurite) -> None:  # type: ignore[no-untyped-def]
+    scan, patch, verify = azurite
+    node = scan.verdicts[0]
+    legacy = ImageVerdict(
+        ImageRef("docker.io", "acme/legacy-runtime", "2.4"),
+        VerdictStatus.MISSING,
+        (AMD64, ARM64),
+        platforms=(AMD64,),
+        missing=(ARM64,),
+        detail="only linux/amd64 is published",
+    )
+    body = render_pr(replace(scan, verdicts=(node, legacy, node)), patch, verify).body
+
+    rows = [line for line in body.splitlines() if line.startswith("| `docker.io/")]
+    assert [row.split("`")[1] for row in rows] == [
+        "docker.io/library/node:lts-alpine3.10",
+        "docker.io/acme/legacy-runtime:2.4",
+    ]
+    assert (
+        rows[1] == "| `docker.io/acme/legacy-runtime:2.4` | – | linux/amd64 "
+        "| missing-arm64: only linux/amd64 is published |"
+    )
+    assert "Not every base image could be confirmed for every platform" in body
