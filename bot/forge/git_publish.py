@@ -107,7 +107,7 @@ def remote_branch_sha(url: str, branch: str, token: str | None, *, timeout: floa
         ["ls-remote", "--refs", "--", url, ref], env=_auth_env(url, token), timeout=timeout, check=False
     )
     if result.status != 0:
-        raise _push_error(f"cannot read {ref} of {redact_url(url)}", result.stderr, result.status)
+        raise _push_error(f"cannot read {ref} of {redact_url(url)}", result.stderr, "", result.status)
     for line in result.stdout.splitlines():
         sha, _, name = line.partition("\t")
         if name == ref and _SHA.match(sha):
@@ -152,7 +152,7 @@ def push_branch(
     if "stale info" in result.stdout:
         expected = expected_sha[:12] if expected_sha else "absent"
         raise LeaseRejected(f"{where} refused: the branch is no longer where it was expected ({expected})")
-    raise _push_error(f"{where} refused", result.stderr + "\n" + result.stdout, result.status)
+    raise _push_error(f"{where} refused", result.stderr, result.stdout, result.status)
 
 
 def _auth_env(url: str, token: str | None) -> dict[str, str]:
@@ -180,12 +180,19 @@ def _check_target(url: str, branch: str) -> None:
         raise GitError(f"not a usable branch name: {branch!r}")
 
 
-def _push_error(what: str, output: str, status: int) -> GitError:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    text = " | ".join(lines[-3:]) or f"git exited with {status}"
-    if re.search(r"Authentication failed|returned error: (401|403)|could not read Username", output):
-        return PushRejected(f"{what}: the token was not accepted or cannot write there ({redact_url(text)})")
-    return PushRejected(f"{what}: {redact_url(redact(text))}")
+def _push_error(what: str, stderr: str, stdout: str, status: int) -> GitError:
+    """What the server said (its ``remote:`` lines, GitHub's reasons) and git's verdict on the ref."""
+    said = [
+        line.removeprefix("remote:").strip() for line in stderr.splitlines() if line.startswith("remote:")
+    ]
+    said = [line for line in said if line and not set(line) <= set("-=* ")]
+    refused = [line.split("\t")[-1] for line in stdout.splitlines() if line.startswith("!")]
+    others = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith("remote:")]
+    text = " | ".join([*said[-3:], *refused[-1:]] or others[-2:]) or f"git exited with {status}"
+    text = redact_url(redact(text))
+    if re.search(r"Authentication failed|returned error: (401|403)|could not read Username", stderr):
+        return PushRejected(f"{what}: the token was not accepted or cannot write there ({text})")
+    return PushRejected(f"{what}: {text}")
 
 
 def _plain(text: str) -> str:
