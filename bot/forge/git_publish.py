@@ -82,6 +82,8 @@ def commit_patch(
         raise GitError("nothing to commit: the patch has no edits")
     paths = write_patch(checkout, patch)
     run_git(["add", "--", *paths], cwd=checkout)
+    if run_git(["diff", "--cached", "--quiet"], cwd=checkout, check=False).status == 0:
+        raise GitError("nothing to commit: the checkout already holds every edit of the patch")
     dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}
     command = ["-c", f"user.name={identity.name}", "-c", f"user.email={identity.email}"]
     command += ["-c", "commit.gpgSign=false", "commit", "--no-verify", "--quiet", "-m", message]

@@ -304,3 +304,11 @@ def test_a_clone_refuses_ext_and_hides_credentials_in_errors(tmp_path: Path) -> 
     with pytest.raises(GitError, match="cannot clone") as raised:
         shallow_clone("http://user:hunter2@127.0.0.1:9/nothing.git", tmp_path / "b")
     assert "hunter2" not in str(raised.value)
+
+
+def test_a_patch_the_checkout_already_holds_is_not_an_empty_commit(checkout) -> None:  # type: ignore[no-untyped-def]
+    repo, patch = checkout
+    first = commit(repo, patch)
+    with pytest.raises(GitError, match="nothing to commit"):
+        commit(repo, patch)
+    assert head_sha(repo) == first
