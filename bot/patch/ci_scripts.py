@@ -109,12 +109,9 @@ def patch_items(
     for _, written in result.spans:
         span = Span(written.start, written.end, unmask(written.replacement))
         touched = [i for i, o in enumerate(offsets) if o < span.end and span.start < o + len(items[i].script)]
-        whole = all(
-            span.start <= offsets[i] and offsets[i] + len(items[i].script) <= span.end for i in touched
-        )
-        if touched and whole and not span.replacement:
-            for i in touched:  # the engine removes whole lines: here, whole items
-                by_item.setdefault(i, []).append(Span(0, len(items[i].script), ""))
+        if touched and not span.replacement:  # the engine removes whole lines, which may span items
+            for i in touched:
+                by_item.setdefault(i, []).append(_removal_in_item(items[i].script, offsets[i], span))
             continue
         k = max(i for i, offset in enumerate(offsets) if offset <= span.start)
         stop = offsets[k] + len(items[k].script)
@@ -146,6 +143,17 @@ def patch_items(
     edits.rationale += [unmask(line) for line in result.rationale]
     if built:
         setup(doc, context, items, min(built), edits)  # the CI kind's own builder/QEMU set-up
+
+
+def _removal_in_item(script: str, offset: int, span: Span) -> Span:
+    """The part of a removal in the joined script that falls in one item, against the item's text. When it
+    takes the item's last lines with the break that joins the next item, the break before them goes
+    instead, so the item still ends where its text ends (a whole item removed is ``0..len``)."""
+    start = max(span.start - offset, 0)
+    end = min(span.end - offset, len(script))
+    if start > 0 and end == len(script) < span.end - offset and script[start - 1] == "\n":
+        start -= 2 if script.startswith("\r\n", start - 2) else 1
+    return Span(start, end, "")
 
 
 def _plain_is_safe(value: str) -> bool:
