@@ -27,6 +27,7 @@ from bot.model import (
     Severity,
     VerdictStatus,
     VerifyResult,
+    VerifyStatus,
 )
 
 BODY_LIMIT = 65_536  # GitHub refuses a longer pull request body
@@ -77,9 +78,7 @@ def target_platforms(scan: ScanResult, verify: VerifyResult | None) -> tuple[Pla
 
 
 def pr_title(platforms: Sequence[Platform]) -> str:
-    names = [str(p) for p in platforms]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"Build the Docker image for {listed}"
+    return f"Build the Docker image for {_listing([str(p) for p in platforms])}"
 
 
 def render_pr(
@@ -110,19 +109,24 @@ def render_pr(
 
 
 def _intro(scan: ScanResult, verify: VerifyResult | None, platforms: Sequence[Platform]) -> list[str]:
-    listed = " and ".join(f"**{p}**" for p in platforms)
-    checked = (
-        f"built and ran the patched image for each platform (verification: **{verify.status}**)"
-        if verify
-        else "has not built the patched image yet"
-    )
-    bases_ok = scan.verdicts and all(v.status is VerdictStatus.MULTI_ARCH for v in scan.verdicts)
-    bases = (
-        "The base images already publish every one of these platforms (table below), so the change is "
-        "in how the image is built, not in what it is built from."
-        if bases_ok
-        else "Not every base image could be confirmed for every platform: see the table below."
-    )
+    listed = _listing([f"**{p}**" for p in platforms])
+    if verify is None:
+        checked = "has not built the patched image yet"
+    elif verify.status is VerifyStatus.PASSED:
+        checked = "built the patched image for each platform, ran it, and checked its binaries: all passed"
+    else:
+        checked = (
+            f"tried to build and run the patched image for each platform: **{verify.status}** (see below)"
+        )
+    if not scan.verdicts:
+        bases = ""
+    elif all(v.status is VerdictStatus.MULTI_ARCH for v in scan.verdicts):
+        bases = (
+            " The base images already publish every one of these platforms (table below), so the change "
+            "is in how the image is built, not in what it is built from."
+        )
+    else:
+        bases = " Not every base image could be confirmed for every platform: see the table below."
     return [
         f"This pull request makes the project's Docker image build for {listed}, instead of only for "
         f"the architecture of the machine that builds it. It was prepared by multiarch-bot, which {checked}.",
@@ -132,7 +136,7 @@ def _intro(scan: ScanResult, verify: VerifyResult | None, platforms: Sequence[Pl
         "arm64 machines are common now: Apple Silicon Macs, AWS Graviton and other arm64 cloud servers, "
         "Raspberry Pi 4 and 5. An image published for amd64 only either fails to pull there (`no matching "
         "manifest for linux/arm64`) or runs under QEMU emulation, several times slower, and some programs "
-        f"in it crash. {bases}",
+        f"in it crash.{bases}",
     ]
 
 
@@ -246,6 +250,10 @@ def _opt_out() -> list[str]:
         "Close this pull request. multiarch-bot treats a closed pull request as declined: it will not "
         "reopen it, and will not open another one from this branch. Comments and edits are welcome too.",
     ]
+
+
+def _listing(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _sentence(text: str) -> str:

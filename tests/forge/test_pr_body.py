@@ -84,6 +84,11 @@ def test_azurite_pr_reads_like_a_review_in_a_minute(azurite) -> None:  # type: i
         "CI cost",
         "Not interested?",
     ]
+    assert body.startswith(
+        "This pull request makes the project's Docker image build for **linux/amd64** and **linux/arm64**, "
+        "instead of only for the architecture of the machine that builds it. It was prepared by multiarch-bot, "
+        "which built the patched image for each platform, ran it, and checked its binaries: all passed.\n"
+    )
     assert "Apple Silicon" in body
     assert "Graviton" in body
     assert "Raspberry Pi" in body
@@ -199,6 +204,7 @@ def test_a_failed_platform_shows_its_error_and_log_tail_collapsed(azurite) -> No
         scan, patch, _failing(verify, log=("#8 [linux/arm64 2/6] RUN npm ci", "npm ERR! 137"))
     ).body
 
+    assert "tried to build and run the patched image for each platform: **failed** (see below)" in body
     assert "| linux/arm64 | ❌ failed in 12.5 s | – | – |" in body
     assert "<details><summary>linux/arm64: what went wrong</summary>\n\nbuild:\n\n```text\n" in body
     assert "exec /bin/sh: exec format error\n#8 [linux/arm64 2/6] RUN npm ci\nnpm ERR! 137\n```" in body
