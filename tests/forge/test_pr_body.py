@@ -87,7 +87,8 @@ def test_azurite_pr_reads_like_a_review_in_a_minute(azurite) -> None:  # type: i
     assert body.startswith(
         "This pull request makes the project's Docker image build for **linux/amd64** and **linux/arm64**, "
         "instead of only for the architecture of the machine that builds it. "
-        "It was prepared by multiarch-bot, which built the patched image for each platform, ran it, and checked its binaries: all passed.\n"
+        "It was prepared by multiarch-bot, which built the patched image for each platform, ran it, "
+        "and checked its binaries: all passed.\n"
     )
     assert "Apple Silicon" in body
     assert "Graviton" in body
