@@ -71,7 +71,8 @@ def fenced(text: str, *, max_lines: int = 40, line_limit: int = 300, info: str =
     while lines and not lines[-1].strip():
         lines.pop()
     if len(lines) > max_lines:
-        lines = [f"… ({len(lines) - max_lines} earlier lines not shown)", *lines[-max_lines:]]
+        hidden = len(lines) - max_lines
+        lines = [f"… ({hidden} earlier line{'s' if hidden > 1 else ''} not shown)", *lines[-max_lines:]]
     body = "\n".join(lines)
     fence = "`" * max(3, _longest_run(body, "`") + 1)
     return f"{fence}{info}\n{body}\n{fence}"
@@ -98,7 +99,7 @@ def fit(blocks: Sequence[str], tail: str, limit: int, note: str) -> tuple[str, b
     whole = "\n".join([*blocks, "", tail])
     if size(whole) <= limit:
         return whole, False
-    budget = limit - size(tail) - size(note) - 64
+    budget = limit - size(tail) - size(note) - 16  # the joins around the note, and its number
     kept: list[str] = []
     used = 0
     for block in blocks:
