@@ -208,7 +208,7 @@ def repository(urls: Urls, state: State, repo: Repo, viewer: str | None, *, fami
         "watchers": 0,
         "default_branch": repo.default_branch,
         "permissions": permissions(state, repo, viewer),
-        "temp_clone_token": None,
+        "temp_clone_token": "",  # as GitHub sends it; null is not in `repository`'s schema
         "allow_squash_merge": True,
         "allow_merge_commit": True,
         "allow_rebase_merge": True,
