@@ -71,4 +71,4 @@ class RateLimits:
 
 def exhausted(resource: str, limit: int) -> Budget:
     """The budget an injected primary limit shows: nothing left, reset about a second ahead."""
-    return Budget(resource, limit, limit, math.ceil(time.time() + 1))
+    return Budget(resource, limit, limit, int(time.time()) + 1)

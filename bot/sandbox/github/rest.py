@@ -72,7 +72,7 @@ class RestApi:
             Rule(route.rule, endpoint=index, methods=[route.method]) for index, route in enumerate(ROUTES)
         ]
         # No slash merging or redirects: GitHub answers 404 to a path with a trailing slash.
-        self.map = Map(rules, strict_slashes=False, merge_slashes=False)
+        self.map = Map(rules, strict_slashes=True, merge_slashes=False)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)

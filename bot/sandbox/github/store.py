@@ -38,6 +38,7 @@ class Store:
         self.lock = threading.RLock()
         self.repos_dir.mkdir(parents=True, exist_ok=True)
         path = self.root / STATE_FILE
+        self._written = ""
         if path.exists():
             self._state = State.model_validate_json(path.read_text())
         else:
@@ -74,13 +75,16 @@ class Store:
 
     def _write(self) -> None:
         text = self._state.model_dump_json(indent=1)
+        if text == self._written:
+            return  # a read that went through changing() (a PR refresh that found nothing new)
+        # No fsync: the rename alone keeps a killed server's file whole, and a sandbox need not survive
+        # power loss; fsync per request would slow every test down.
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".state-", suffix=".json")
         try:
             with os.fdopen(fd, "w") as out:
                 out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
             os.replace(tmp, self.root / STATE_FILE)
+            self._written = text
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
