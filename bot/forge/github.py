@@ -19,6 +19,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from bot.errors import BudgetExhausted, ForgeError
+from bot.forge.pr_body import read_fingerprint
 from bot.forge.records import Identity, PrRef, PrSpec, PrState
 from bot.proc import redact, register_secret
 
@@ -160,20 +161,29 @@ def propose(
     head = f"{fork_owner}:{spec.branch}"
     existing = find_pull(upstream_repo, head)
     if existing is None:
-        existing, created = _create(upstream_repo, head, spec)
-        if created:
-            _label(existing, spec.labels)
-            return PrRef(existing.number, existing.html_url, PrState.OPENED)
+        created = _create(upstream_repo, head, spec)
+        _label(created, spec.labels)
+        return PrRef(created.number, created.html_url, PrState.OPENED)
     if existing.state != "open":
         if existing.merged:
             return PrRef(existing.number, existing.html_url, PrState.MERGED)
         if not reopen_declined:
             return PrRef(existing.number, existing.html_url, PrState.DECLINED)
         _call(f"reopening #{existing.number}", lambda: existing.edit(state="open"))
-    if existing.title == spec.title and existing.body == spec.body:
+    elif _says_the_same(existing, spec):
         return PrRef(existing.number, existing.html_url, PrState.UP_TO_DATE)
     _call(f"updating #{existing.number}", lambda: existing.edit(title=spec.title, body=spec.body))
     return PrRef(existing.number, existing.html_url, PrState.UPDATED)
+
+
+def _says_the_same(pr: PullRequest, spec: PrSpec) -> bool:
+    """Same title, and the same change: by the body's fingerprint when both have one (the evidence's
+    timings differ from run to run), else by the whole body."""
+    if pr.title != spec.title:
+        return False
+    if spec.fingerprint is not None and read_fingerprint(pr.body) is not None:
+        return read_fingerprint(pr.body) == spec.fingerprint
+    return bool(pr.body == spec.body)
 
 
 def comment(repo: Repository, number: int, body: str) -> str:
@@ -191,8 +201,8 @@ def check_budget(gh: Github, reserve: int) -> None:
         raise BudgetExhausted(f"{remaining} of {limit} API requests left (reserve {reserve}); resets {reset}")
 
 
-def _create(upstream_repo: Repository, head: str, spec: PrSpec) -> tuple[PullRequest, bool]:
-    """The new pull request and True; or, when a retried POST had created it already, that one and False."""
+def _create(upstream_repo: Repository, head: str, spec: PrSpec) -> PullRequest:
+    """The new pull request; when PyGithub retried a POST that had created it after all, that one."""
 
     def create() -> PullRequest:
         return upstream_repo.create_pull(
@@ -205,14 +215,14 @@ def _create(upstream_repo: Repository, head: str, spec: PrSpec) -> tuple[PullReq
         )
 
     try:
-        return create(), True
+        return create()
     except GithubException as error:
         messages = " ".join(_messages(error)).lower()
         if error.status == 422 and _DUPLICATE in messages:
             # PyGithub retried a POST whose first attempt had created the pull request after all
             found = find_pull(upstream_repo, head)
             if found is not None:
-                return found, False
+                return found
         if error.status == 422 and _NO_COMMITS in messages:
             raise ForgeError(f"nothing to propose: no commits between the base and {head}") from None
         raise ForgeError(_describe(f"opening a pull request from {head}", error)) from None

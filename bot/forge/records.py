@@ -28,6 +28,7 @@ class PrSpec:
     draft: bool = False
     labels: tuple[str, ...] = ()
     maintainer_can_modify: bool = True
+    fingerprint: str | None = None  # of the change: an open PR whose body carries it says this already
 
 
 class PrState(StrEnum):
