@@ -243,7 +243,10 @@ def _rewrite_build(
         state.consumed.add((push.script, push.index))
     if parsed.platforms and not (here_pushes or there_pushes):
         return  # already multi-platform and nothing pushes it
-    if here_pushes and not local:
+    # a `docker login` between the build and its push must still run before anything is pushed
+    first_push = min((e.index for e in here_pushes), default=0)
+    login_first = any(_docker(e, "login") is not None and e.index < first_push for e in later)
+    if here_pushes and not local and not login_first:
         _collapse(build, here_tags, here_pushes, platform_text, state)
         here_pushes = []
     elif not here_pushes and not there_pushes:
