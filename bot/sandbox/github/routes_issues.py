@@ -229,7 +229,14 @@ def search_issues(ctx: Ctx) -> Response:
         items = [issue(ctx.urls, state, repo, item, score=1.0) for repo, item in found[:_SEARCH_LIMIT]]
         total = len(found)
         return paginate(
-            ctx, items, lambda chosen: {"total_count": total, "incomplete_results": False, "items": chosen}
+            ctx,
+            items,
+            lambda chosen: {
+                "total_count": total,
+                "incomplete_results": False,
+                "items": chosen,
+                "search_type": "lexical",
+            },
         )
 
 

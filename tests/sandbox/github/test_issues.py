@@ -99,7 +99,12 @@ def test_search_answers_with_the_search_budget_and_refuses_unknown_repos(world: 
         headers={"Authorization": f"token {world.bot_token}"},
         timeout=5,
     )
-    assert answer.json() == {"total_count": 0, "incomplete_results": False, "items": []}
+    assert answer.json() == {
+        "total_count": 0,
+        "incomplete_results": False,
+        "items": [],
+        "search_type": "lexical",
+    }
     assert answer.headers["X-RateLimit-Resource"] == "search"
     assert answer.headers["X-RateLimit-Limit"] == "30"
     with pytest.raises(GithubException) as refused:
