@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import copy
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from github import Github, GithubException
+from github.Repository import Repository
 
 from bot.sandbox.github.exchange import Exchange
+from bot.sandbox.github.rest import ROUTES
+from tests.sandbox.github.conftest import UPSTREAM, World
 from tests.support.openapi import OpenAPIChecker, Violation, load_checker
 from tests.support.openapi_quirks import QUIRKS, Quirk
 
@@ -312,3 +318,150 @@ def test_null_in_a_nullable_enum_is_allowed_by_quirk_3667_only(checker: OpenAPIC
     assert texts(allowing.check(answer)) == [
         f"POST {route}/comments 201: $.author_association: None is not of type 'string'"
     ]
+
+
+# --- the local GitHub, driven through PyGithub the way the bot drives GitHub ---------------------------
+
+
+def _raises(status: int, call: Callable[[], object]) -> None:
+    with pytest.raises(GithubException) as refused:
+        call()
+    assert refused.value.status == status
+
+
+def _drive_accounts_and_repositories(world: World, bot: Github) -> Repository:
+    assert bot.get_user().login == "multiarch-bot"
+    assert bot.get_user("acme").login == "acme"
+    upstream = bot.get_repo(UPSTREAM)
+    fork = upstream.create_fork(default_branch_only=True)
+    assert upstream.create_fork().full_name == fork.full_name  # 202 again, with the same fork
+    assert [f.full_name for f in upstream.get_forks()] == [fork.full_name]
+    assert fork.get_branch("main").commit.sha == upstream.get_branch("main").commit.sha
+    fork.merge_upstream("main")
+    assert upstream.get_contents("Dockerfile").decoded_content.startswith(b"FROM")  # type: ignore[union-attr]
+    assert {c.name for c in upstream.get_contents(".github")} == {"workflows"}  # type: ignore[union-attr]
+    assert bot.get_rate_limit().resources.core.limit == 5000
+    _raises(404, lambda: bot.get_repo("acme/nothing"))
+    _raises(404, lambda: upstream.get_branch("nothing"))
+    _raises(404, lambda: upstream.get_contents("nothing"))
+    _raises(404, lambda: bot.get_user("nobody"))
+    _raises(401, lambda: world.client("ghp_not-a-token").get_repo(UPSTREAM))
+    app = world.client(world.github.add_user("ci-app", kind="installation", scopes=()))
+    _raises(403, lambda: app.get_user().login)
+    return fork
+
+
+def _drive_git_refs(world: World, bot: Github, fork: Repository) -> None:
+    main = fork.get_git_ref("heads/main")
+    assert [r.ref for r in fork.get_git_refs()] == ["refs/heads/main"]
+    assert [r.ref for r in fork.get_git_matching_refs("heads/")] == ["refs/heads/main"]
+    ref = fork.create_git_ref("refs/heads/scratch", main.object.sha)
+    ref.edit(main.object.sha, force=True)
+    ref.delete()
+    _raises(422, lambda: fork.create_git_ref("refs/heads/main", main.object.sha))
+    _raises(404, lambda: fork.get_git_ref("heads/nothing"))
+    # What PyGithub has no method for, but GitHub still answers: git/refs/{ref} reads, and writes on the
+    # singular git/ref/{ref} URL that get_git_ref's refs carried in older PyGithub versions.
+    requester = bot.requester
+    requester.requestJsonAndCheck("GET", f"{fork.url}/git/refs/heads/main")
+    requester.requestJsonAndCheck("GET", f"{fork.url}/git/refs/heads")
+    fork.create_git_ref("refs/heads/scratch", main.object.sha)
+    requester.requestJsonAndCheck(
+        "PATCH", f"{fork.url}/git/ref/heads/scratch", input={"sha": main.object.sha, "force": True}
+    )
+    requester.requestJsonAndCheck("DELETE", f"{fork.url}/git/ref/heads/scratch")
+
+
+def _drive_pulls_issues_and_labels(world: World, bot: Github, fork: Repository) -> None:
+    world.push_change(fork.full_name, "multiarch", {"Dockerfile": "FROM busybox:stable\nRUN true\n"})
+    upstream = bot.get_repo(UPSTREAM)
+    head = "multiarch-bot:multiarch"
+    pr = upstream.create_pull(base="main", head=head, title="Build for arm64", body="Why", draft=False)
+    _raises(422, lambda: upstream.create_pull(base="main", head=head, title="Again"))
+    _raises(422, lambda: upstream.create_pull(base="main", head="multiarch-bot:main", title="Nothing"))
+    _raises(422, lambda: upstream.create_pull(base="main", head="multiarch-bot:nothing", title="No head"))
+    assert [p.number for p in upstream.get_pulls(state="all", head=head)] == [pr.number]
+    assert upstream.get_pull(pr.number).mergeable is True
+    pr.edit(title="Build for arm64 too", body="Why, and how")
+    pr.create_issue_comment("Built for linux/amd64 and linux/arm64.")
+    assert [c.body for c in pr.get_issue_comments()] == ["Built for linux/amd64 and linux/arm64."]
+
+    owner = world.client(world.upstream_token).get_repo(UPSTREAM)
+    owner.create_label("multi-arch", "0e8a16", "Builds for more than one platform")
+    _raises(422, lambda: owner.create_label("bad", "not-a-colour"))
+    assert owner.get_label("multi-arch").color == "0e8a16"
+    pull_issue = owner.get_issue(pr.number)
+    pull_issue.add_to_labels("multi-arch")
+    pull_issue.set_labels("multi-arch", "help wanted")
+    pull_issue.remove_from_labels("help wanted")
+    assert {label.name for label in owner.get_labels()} == {"help wanted", "multi-arch"}
+    _raises(403, lambda: upstream.create_label("mine", "ffffff"))  # the bot cannot triage acme's repo
+
+    question = owner.create_issue("Does tool run on arm64?")  # no body: GitHub sends null
+    comment = question.create_comment("It should.")
+    assert question.get_comment(comment.id).body == "It should."
+    assert {i.number for i in owner.get_issues(state="all")} == {pr.number, question.number}
+    _raises(404, lambda: owner.get_issue(999))
+
+    found = bot.search_issues(f"repo:{UPSTREAM} is:pr author:multiarch-bot")
+    assert [i.number for i in found] == [pr.number]
+    assert [i.number for i in bot.search_issues(f"repo:{UPSTREAM} is:issue arm64")] == [question.number]
+    _raises(422, lambda: list(bot.search_issues("repo:acme/nothing is:pr")))
+
+    # The fork goes away: GitHub keeps the pull request, with its head's repo, user and label null.
+    world.github.delete_repo(fork.full_name)
+    assert upstream.get_pull(pr.number).head.repo is None
+
+
+def _drive_faults(world: World) -> None:
+    # Without retries, so each fault reaches the caller in one exchange.
+    bot, faults = world.client(world.bot_token, retry=None), world.github.faults
+    faults.secondary_limit(retry_after=1, route="/repos/{owner}/{repo}")
+    _raises(403, lambda: bot.get_repo(UPSTREAM))
+    faults.secondary_limit(retry_after=None, status=429, route="/repos/{owner}/{repo}/pulls")
+    _raises(429, lambda: list(bot.get_repo(UPSTREAM).get_pulls()))
+    faults.primary_limit(route="/user")
+    _raises(403, lambda: bot.get_user().login)
+    faults.primary_limit(status=429, route="/search/issues")
+    _raises(429, lambda: list(bot.search_issues(f"repo:{UPSTREAM}")))
+    faults.too_many_requests(route="/repos/{owner}/{repo}/issues/{issue_number}/comments")
+    _raises(429, lambda: bot.get_repo(UPSTREAM).get_issue(1).create_comment("again"))
+    faults.server_errors(status=502, route="/repos/{owner}/{repo}/forks")
+    _raises(502, lambda: bot.get_repo(UPSTREAM).create_fork())
+    # PyGithub retries a POST that failed after creating the pull request, and meets the duplicate 422.
+    world.fork_with_branch("retried")
+    faults.server_error_after_create()
+    retrying = world.client(world.bot_token)
+    _raises(
+        422,
+        lambda: retrying.get_repo(UPSTREAM).create_pull(base="main", head="multiarch-bot:retried", title="t"),
+    )
+    _raises(404, lambda: bot.requester.requestJsonAndCheck("GET", "/no/such/route"))
+
+
+def test_every_answer_the_bot_can_get_matches_githubs_description(world: World) -> None:
+    exchanges: list[Exchange] = []
+    world.github.observer = exchanges.append
+    bot = world.bot
+    fork = _drive_accounts_and_repositories(world, bot)
+    _drive_git_refs(world, bot, fork)
+    _drive_pulls_issues_and_labels(world, bot, fork)
+    _drive_faults(world)
+    world.github.observer = None
+
+    checker = load_checker().with_quirks(QUIRKS)
+    started = time.perf_counter()
+    violations = checker.check_all(exchanges)
+    per_answer = (time.perf_counter() - started) / len(exchanges)
+    served = {(route.method, route.template) for route in ROUTES}
+    unexercised = sorted(served - {(e.method, e.route) for e in exchanges})
+    # An entry no answer needed is stale: the description was fixed, or the fake no longer does that.
+    stale = [quirk for quirk in QUIRKS if quirk not in checker.used_quirks]
+    problems = [
+        *texts(violations),
+        *(f"never exercised: {method} {route}" for method, route in unexercised),
+        *(f"allow-list entry no answer needed: {quirk}" for quirk in stale),
+    ]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+    assert per_answer < 0.05, f"{per_answer * 1000:.0f} ms per answer"
