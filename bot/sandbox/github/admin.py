@@ -100,7 +100,10 @@ class Admin:
         return _json({"full_name": repo.full_name, "default_branch": repo.default_branch}, 201)
 
     def _flags(self, fields: dict[str, Any], owner: str, name: str) -> Response:
+        """Flags as ``set_flags`` takes them, plus ``name`` to rename (the old name then redirects)."""
         set_flags(self.store, f"{owner}/{name}", fields)
+        if isinstance(fields.get("name"), str) and fields["name"] != name:
+            name = forks.rename_repo(self.store, f"{owner}/{name}", fields["name"]).name
         return _json({"full_name": f"{owner}/{name}"})
 
     def _delete(self, _: Any, owner: str, name: str) -> Response:

@@ -169,3 +169,28 @@ def delete_repo(store: Store, full_name: str) -> bool:
                     issue.pull.head_repo = None
     gitdata.remove(store.git_dir(full_name))
     return True
+
+
+def rename_repo(store: Store, full_name: str, new_name: str) -> Repo:
+    """Rename a repository; its old name then answers 301 (API) and redirects git, as GitHub does."""
+    with store.changing() as state:
+        repo = state.repos.pop(full_name)
+        old_dir = store.git_dir(full_name)
+        repo.name = new_name
+        new = repo.full_name
+        if new in state.repos:
+            raise ValueError(f"{new} already exists")
+        state.repos[new] = repo
+        old_dir.rename(store.git_dir(new))
+        for other in state.repos.values():
+            other.parent = new if other.parent == full_name else other.parent
+            other.source = new if other.source == full_name else other.source
+            for issue in other.issues.values():
+                if issue.pull and issue.pull.head_repo == full_name:
+                    issue.pull.head_repo = new
+        state.renamed = {
+            old: (new if target == full_name else target) for old, target in state.renamed.items()
+        }
+        state.renamed[full_name] = new
+        state.renamed.pop(new, None)
+        return repo.model_copy(deep=True)

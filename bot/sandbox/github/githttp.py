@@ -67,6 +67,10 @@ class GitHttp:
             readable = repo is not None and can_read(state, repo, token.login if token else None)
             pushable = repo is not None and can_push(state, repo, token.login if token else None)
             ready = repo is not None and forks.is_ready(repo)
+            moved_to = state.renamed.get(full_name) if repo is None else None
+        if moved_to is not None:  # a renamed repository: git follows GitHub's redirect to the new name
+            location = request.url.replace(f"/{full_name}.git/", f"/{moved_to}.git/", 1)
+            return Response(status=301, headers={"Location": location})
         if raw is not None and token is None:
             return _challenge(
                 "Invalid username or token. Password authentication is not supported for Git operations."

@@ -119,6 +119,7 @@ class State(BaseModel):
     accounts: dict[str, Account] = Field(default_factory=dict)
     tokens: dict[str, Token] = Field(default_factory=dict)
     repos: dict[str, Repo] = Field(default_factory=dict)  # by full name
+    renamed: dict[str, str] = Field(default_factory=dict)  # old full name → current full name
 
     def new_id(self) -> int:
         self.next_id += 1

@@ -162,7 +162,7 @@ class RestApi:
         try:
             response = route.handler(ctx, **params)
         except ApiError as error:
-            response = json_response(error.body(), error.status)
+            response = json_response(error.body(), error.status, error.headers)
         except Exception:  # a bug here must look like GitHub's 500, and leave a trace for whoever debugs it
             _log.exception("%s %s failed", request.method, request.path)
             response = json_response({"message": "Server Error"}, 500)

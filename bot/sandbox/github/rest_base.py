@@ -26,16 +26,27 @@ class ApiError(Exception):
     """An answer other than success, with GitHub's body: message, documentation_url, errors, status."""
 
     def __init__(
-        self, status: int, message: str, *, errors: list[Any] | None = None, doc: str = DOCS
+        self,
+        status: int,
+        message: str,
+        *,
+        errors: list[Any] | None = None,
+        doc: str = DOCS,
+        url: str | None = None,  # a redirect's target, in the body as GitHub sends it
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
         self.doc = doc
+        self.url = url
+        self.headers = headers or {}
 
     def body(self) -> JSON:
         body: JSON = {"message": self.message}
+        if self.url is not None:
+            body["url"] = self.url
         if self.errors is not None:
             body["errors"] = self.errors
         return body | {"documentation_url": self.doc, "status": str(self.status)}
@@ -92,6 +103,8 @@ class Ctx:
     def repo(self, state: State, owner: str, name: str, *, push: bool = False) -> Repo:
         """The repository the caller may see (with ``push``: write); else 404, as GitHub hides it."""
         repo = state.repos.get(f"{owner}/{name}")
+        if repo is None and f"{owner}/{name}" in state.renamed:
+            self._moved(state, f"{owner}/{name}")
         if repo is None or not can_read(state, repo, self.login):
             raise not_found()
         if push and not can_push(state, repo, self.login):
@@ -99,6 +112,20 @@ class Ctx:
                 raise ApiError(403, "Repository was archived so is read-only.")
             raise ApiError(403, "Resource not accessible by personal access token")
         return repo
+
+    def _moved(self, state: State, old: str) -> None:
+        """A renamed repository: 301 for GET (307 otherwise) to the same path under its new name."""
+        new = state.renamed[old]
+        target = state.repos.get(new)
+        if target is None or not can_read(state, target, self.login):
+            return
+        path = self.request.path.replace(f"/repos/{old}", f"/repos/{new}", 1)
+        query = self.request.query_string.decode()
+        location = f"{self.urls.api}{path}" + (f"?{query}" if query else "")
+        status = 301 if self.request.method in ("GET", "HEAD") else 307
+        message = "Moved Permanently" if status == 301 else "Temporary Redirect"
+        doc = "https://docs.github.com/v3/#http-redirects"
+        raise ApiError(status, message, doc=doc, url=location, headers={"Location": location})
 
 
 def page_numbers(request: Request) -> tuple[int, int]:

@@ -182,6 +182,9 @@ class LocalGitHub:
     def set_flags(self, full_name: str, **flags: Any) -> None:
         set_flags(self.store, full_name, flags)
 
+    def rename_repo(self, full_name: str, new_name: str) -> Repo:
+        return forks.rename_repo(self.store, full_name, new_name)
+
     def delete_repo(self, full_name: str) -> bool:
         return forks.delete_repo(self.store, full_name)
 

@@ -106,3 +106,16 @@ def test_a_deleted_fork_is_gone_for_the_api_and_for_git(world: World) -> None:
     with pytest.raises(UnknownObjectException):
         world.bot.get_repo(fork.full_name)
     assert git("ls-remote", world.github.clone_url(fork.full_name), check=False).returncode != 0
+
+
+def test_a_renamed_repository_redirects_the_api_and_git_to_its_new_name(world: World) -> None:
+    fork = world.bot.get_repo(UPSTREAM).create_fork()
+    world.github.rename_repo(UPSTREAM, "tool-ng")
+    moved = requests.get(f"{world.github.api_url}/repos/{UPSTREAM}", allow_redirects=False, timeout=5)
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"{world.github.api_url}/repos/acme/tool-ng"
+    assert moved.json()["message"] == "Moved Permanently"
+    assert world.bot.get_repo(UPSTREAM).full_name == "acme/tool-ng"  # PyGithub follows the 301
+    assert world.bot.get_repo(fork.full_name).parent.full_name == "acme/tool-ng"
+    work = world.clone(UPSTREAM, "old-name")  # git follows the redirect too
+    assert (work / "Dockerfile").exists()
