@@ -14,7 +14,7 @@ from __future__ import annotations
 import yaml
 
 from bot.patch.base import PatchContext
-from bot.patch.ci_scripts import Edits, ScriptItem, patch_items, script_item
+from bot.patch.ci_scripts import Edits, ScriptItem, login_step, patch_items, script_item
 from bot.patch.yaml_spans import YamlText, lookup, scalar
 
 _REMOVABLE = frozenset({"run", "name"})  # a step made of these may go whole once its script is empty
@@ -24,7 +24,12 @@ def run_items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
     """The job's ``run:`` steps, in order, each with the step as the list item to drop when it empties."""
     items: list[ScriptItem] = []
     for index, step in enumerate(steps.value):
-        if not isinstance(step, yaml.MappingNode) or lookup(step, "uses") is not None:
+        if not isinstance(step, yaml.MappingNode):
+            continue
+        uses = (scalar(lookup(step, "uses")) or "").lower()
+        if uses.startswith("docker/login-action@"):
+            items.append(login_step(steps, index, step))
+        if uses:
             continue
         value = lookup(step, "run")
         item = script_item(doc, steps, index, value) if value is not None else None

@@ -16,9 +16,18 @@ import yaml
 
 from bot.model import BuildKind, LeftAlone
 from bot.patch.base import PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.ci_scripts import Edits, ScriptItem, finish, patch_items, script_item
+from bot.patch.ci_scripts import Edits, ScriptItem, finish, login_step, patch_items, script_item
 from bot.patch.spans import Unpatchable
-from bot.patch.yaml_spans import AliasNode, YamlText, children, compose_yaml, insert_items, lookup, scalar
+from bot.patch.yaml_spans import (
+    AliasNode,
+    YamlText,
+    children,
+    compose_yaml,
+    insert_items,
+    lookup,
+    node_at,
+    scalar,
+)
 from bot.scan.paths import azure_pipelines as finder
 
 DOCKER_TASK = (
@@ -75,6 +84,9 @@ def _items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
     for index, step in enumerate(steps.value):
         if not isinstance(step, yaml.MappingNode):
             continue
+        if _is_login_task(step):
+            items.append(login_step(steps, index, step))
+            continue
         key = next((k for k in _SCRIPT_KEYS if lookup(step, k) is not None), None)
         value = lookup(step, key) if key else None
         if value is None:
@@ -91,6 +103,13 @@ def _items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
             )
         items.append(item)
     return items
+
+
+def _is_login_task(step: yaml.MappingNode) -> bool:
+    """A ``Docker@2`` (or ``Docker@1``) task whose command is ``login``."""
+    task = (scalar(lookup(step, "task")) or "").lower()
+    command = scalar(node_at(step, "inputs", "command")) or ""
+    return task.startswith("docker@") and command.lower() == "login"
 
 
 def _add_setup(

@@ -39,6 +39,13 @@ class ScriptItem:
     kept: str = ""  # when set, why the item may not go even if its script empties
 
 
+def login_step(sequence: yaml.SequenceNode, index: int, step: yaml.Node) -> ScriptItem:
+    """A step that logs in to a registry without a script (an action, a task), shown to the engine as
+    ``docker login`` so that no push is moved before it; it is never edited."""
+    first, last = step.start_mark.line + 1, step.end_mark.line
+    return ScriptItem(sequence, index, step, "docker login", -1, first, max(first, last))
+
+
 @dataclass
 class Edits:
     spans: list[Span] = field(default_factory=list)
