@@ -320,6 +320,35 @@ def test_null_in_a_nullable_enum_is_allowed_by_quirk_3667_only(checker: OpenAPIC
     ]
 
 
+def test_a_status_github_answers_everywhere_is_allowed_but_its_body_is_still_checked(
+    checker: OpenAPIChecker,
+) -> None:
+    route = "/repos/{owner}/{repo}"
+    bad_credentials = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+    assert checker.check(exchange("GET", route, "/repos/o/r", 401, bad_credentials)) == []
+    assert texts(checker.check(exchange("GET", route, "/repos/o/r", 401, {"message": 401}))) == [
+        f"GET {route} 401: $.message: 401 is not of type 'string'"
+    ]
+
+
+def test_an_operation_the_description_dropped_is_checked_as_the_closest_documented_one(
+    checker: OpenAPIChecker,
+) -> None:
+    route = "/repos/{owner}/{repo}/git/refs/{ref}"
+    ref = {
+        "ref": "refs/heads/main",
+        "node_id": "REF_1",
+        "url": f"{API}/repos/o/r/git/refs/heads/main",
+        "object": {"sha": "a" * 40, "type": "commit", "url": f"{API}/repos/o/r/git/commits/{'a' * 40}"},
+    }
+    assert checker.check(exchange("GET", route, "/repos/o/r/git/refs/heads/main", 200, ref)) == []
+    assert checker.check(exchange("GET", route, "/repos/o/r/git/refs/heads", 200, [ref])) == []
+    broken = {**ref, "object": {"sha": "a" * 40, "type": "commit"}}
+    assert texts(checker.check(exchange("GET", route, "/repos/o/r/git/refs/heads", 200, [broken]))) == [
+        f"GET {route} 200: $[0].object: 'url' is a required property"
+    ]
+
+
 # --- the local GitHub, driven through PyGithub the way the bot drives GitHub ---------------------------
 
 
