@@ -30,6 +30,8 @@ _FAULTS = (
     "too_many_requests",
     "reject_pushes",
     "slow_forks",
+    "search_lag",
+    "incomplete_search",
 )
 
 

@@ -7,6 +7,7 @@ OpenAPI path template (``/repos/{owner}/{repo}/pulls``) and ``method`` the HTTP 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,11 +31,14 @@ class Fault:
 
 
 class Faults:
-    def __init__(self) -> None:
+    def __init__(self, last_id: Callable[[], int] = lambda: 0) -> None:
+        self._last_id = last_id  # the newest id the state has handed out: where a search lag starts
         self._lock = threading.Lock()
         self._armed: list[Fault] = []
         self._push_rejections: list[str] = []
         self.fork_delay = 0.0  # seconds a new fork's git data stays unavailable
+        self._search_lag: tuple[int, int] | None = None  # searches left, and the last id still indexed
+        self._incomplete = 0
 
     # Arming: one method per fault mode, named for what the bot will see.
 
@@ -72,11 +76,23 @@ class Faults:
     def slow_forks(self, seconds: float) -> None:
         self.fork_delay = seconds
 
+    def search_lag(self, count: int = 1) -> None:
+        """The next ``count`` searches miss issues and PRs created from now on (the index trails)."""
+        with self._lock:
+            self._search_lag = (count, self._last_id())
+
+    def incomplete_search(self, count: int = 1) -> None:
+        """The next ``count`` searches say ``incomplete_results: true`` (GitHub's search timed out)."""
+        with self._lock:
+            self._incomplete += count
+
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
             self._push_rejections.clear()
             self.fork_delay = 0.0
+            self._search_lag = None
+            self._incomplete = 0
 
     # Taking: the server asks once per request (and once more after the work, for "after" faults).
 
@@ -93,6 +109,22 @@ class Faults:
     def take_push_rejection(self) -> str | None:
         with self._lock:
             return self._push_rejections.pop(0) if self._push_rejections else None
+
+    def take_search_lag(self) -> int | None:
+        """The last id this search sees as indexed (newer items are not); None: all are."""
+        with self._lock:
+            if self._search_lag is None:
+                return None
+            count, since = self._search_lag
+            self._search_lag = (count - 1, since) if count > 1 else None
+            return since
+
+    def take_incomplete_search(self) -> bool:
+        with self._lock:
+            if self._incomplete <= 0:
+                return False
+            self._incomplete -= 1
+            return True
 
     def _arm(self, fault: Fault) -> None:
         if fault.count < 1:

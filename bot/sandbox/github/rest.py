@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from bot.sandbox.github import routes_git, routes_issues, routes_pulls, routes_repos
+from bot.sandbox.github import routes_git, routes_issues, routes_pulls, routes_repos, routes_search
 from bot.sandbox.github.exchange import Exchange, Observer
 from bot.sandbox.github.faults import Fault, Faults
 from bot.sandbox.github.ratelimit import Budget, RateLimits, exhausted
@@ -42,6 +42,7 @@ ROUTES: tuple[Route, ...] = (
     *routes_repos.ROUTES,
     *routes_pulls.ROUTES,
     *routes_issues.ROUTES,
+    *routes_search.ROUTES,
     *routes_git.ROUTES,
 )
 

@@ -1,4 +1,4 @@
-"""REST handlers for issues, issue comments, labels and issue search."""
+"""REST handlers for issues, issue comments and labels."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from werkzeug import Response
 
-from bot.sandbox.github import search
 from bot.sandbox.github.records import Comment, Issue, Label, Repo, State
 from bot.sandbox.github.rest_base import (
     ApiError,
@@ -18,14 +17,12 @@ from bot.sandbox.github.rest_base import (
     paginate,
     validation_failed,
 )
-from bot.sandbox.github.shapes import can_read, label
+from bot.sandbox.github.shapes import label
 from bot.sandbox.github.shapes_issues import comment, issue
 from bot.sandbox.github.store import now_iso
 
 _LABEL_DOC = "https://docs.github.com/rest/issues/labels#create-a-label"
 _ISSUE_DOC = "https://docs.github.com/rest/issues/issues#create-an-issue"
-_SEARCH_DOC = "https://docs.github.com/v3/search/"
-_SEARCH_LIMIT = 1000  # GitHub never returns more search results than this
 _HEX = re.compile(r"[0-9a-fA-F]{6}")
 
 
@@ -199,47 +196,6 @@ def remove_label(ctx: Ctx, owner: str, repo: str, issue_number: str, name: str) 
         return json_response([label(ctx.urls, found, found.labels[n.lower()]) for n in item.labels])
 
 
-def search_issues(ctx: Ctx) -> Response:
-    q = ctx.request.args.get("q", "")
-    if not q.strip():
-        raise validation_failed(_SEARCH_DOC, {"resource": "Search", "field": "q", "code": "missing"})
-    query = search.parse(q)
-    with ctx.store.reading() as state:
-        for name in query.repos:
-            repo = next((r for r in state.repos.values() if r.full_name.lower() == name), None)
-            if repo is None or not can_read(state, repo, ctx.login):
-                message = (
-                    "The listed users and repositories cannot be searched either because the resources do not"
-                    " exist or you do not have permission to view them."
-                )
-                error = {"message": message, "resource": "Search", "field": "q", "code": "invalid"}
-                raise validation_failed(_SEARCH_DOC, error)
-        found = [
-            (repo, item)
-            for repo in state.repos.values()
-            if can_read(state, repo, ctx.login)
-            for item in repo.issues.values()
-            if search.matches(query, repo, item)
-        ]
-        key = ctx.request.args.get("sort", "created")
-        sort_key = {"updated": lambda p: p[1].updated_at, "comments": lambda p: len(p[1].comments)}.get(
-            key, lambda p: p[1].created_at
-        )
-        found.sort(key=sort_key, reverse=ctx.request.args.get("order", "desc") != "asc")
-        items = [issue(ctx.urls, state, repo, item, score=1.0) for repo, item in found[:_SEARCH_LIMIT]]
-        total = len(found)
-        return paginate(
-            ctx,
-            items,
-            lambda chosen: {
-                "total_count": total,
-                "incomplete_results": False,
-                "items": chosen,
-                "search_type": "lexical",
-            },
-        )
-
-
 _N = "/repos/<owner>/<repo>/issues/<issue_number>"
 ROUTES = (
     Route("/repos/<owner>/<repo>/issues", "GET", list_issues),
@@ -254,5 +210,4 @@ ROUTES = (
     Route("/repos/<owner>/<repo>/labels", "GET", list_labels),
     Route("/repos/<owner>/<repo>/labels", "POST", create_label),
     Route("/repos/<owner>/<repo>/labels/<name>", "GET", get_label),
-    Route("/search/issues", "GET", search_issues, resource="search"),
 )

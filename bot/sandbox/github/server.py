@@ -94,7 +94,7 @@ class LocalGitHub:
     ) -> LocalGitHub:
         """Bind the port and load the state, without serving yet (``serve_forever`` or ``start`` serve)."""
         store = Store(state_dir)
-        faults = Faults()
+        faults = Faults(store.last_id)
         faults.fork_delay = fork_delay
         dispatcher = Dispatcher(store, faults)
         dispatcher.observer = observer

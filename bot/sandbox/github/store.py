@@ -65,6 +65,10 @@ class Store:
                 raise
             self._write()
 
+    def last_id(self) -> int:
+        with self.lock:
+            return self._state.next_id
+
     @property
     def admin_token(self) -> str:
         with self.lock:

@@ -113,3 +113,15 @@ def test_search_answers_with_the_search_budget_and_refuses_unknown_repos(world: 
     assert refused.value.data["errors"][0]["message"].startswith(  # type: ignore[index]
         "The listed users and repositories cannot be searched"
     )
+
+
+def test_search_can_lag_behind_and_be_incomplete_when_told_to(world: World) -> None:
+    upstream = world.bot.get_repo(UPSTREAM)
+    upstream.create_issue("indexed long ago")
+    world.github.faults.search_lag(1)
+    upstream.create_issue("just now")
+    assert [i.title for i in world.bot.search_issues("repo:acme/tool")] == ["indexed long ago"]
+    assert world.bot.search_issues("repo:acme/tool").totalCount == 2  # the index caught up
+    world.github.faults.incomplete_search()
+    answer = requests.get(f"{world.github.api_url}/search/issues", params={"q": "repo:acme/tool"}, timeout=5)
+    assert answer.json()["incomplete_results"] is True
