@@ -5,6 +5,7 @@ seeded repository, PyGithub clients with the settings the bot uses (API notes §
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,20 +109,39 @@ class World:
         return fork.full_name
 
 
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # PyGithub's requests honours proxy variables
-    seed = tmp_path / "seed"
+@dataclass(frozen=True)
+class SeededState:
+    """A state directory with the accounts and the upstream repository, made once and copied per test."""
+
+    path: Path
+    upstream_token: str
+    bot_token: str
+
+
+@pytest.fixture(scope="session")
+def seeded_state(tmp_path_factory: pytest.TempPathFactory) -> SeededState:
+    root = tmp_path_factory.mktemp("local-github")
+    seed = root / "seed"
     for path, text in SEED_FILES.items():
         (seed / path).parent.mkdir(parents=True, exist_ok=True)
         (seed / path).write_text(text)
-    github = LocalGitHub.start(tmp_path / "state")
-    try:
+    with LocalGitHub.start(root / "state") as github:
         upstream_token = github.add_user("acme")
         bot_token = github.add_user("multiarch-bot")
         github.import_directory(seed, "acme", "tool", description="A tool")
-        work = tmp_path / "work"
-        work.mkdir()
-        yield World(github, upstream_token, bot_token, work)
+    return SeededState(root / "state", upstream_token, bot_token)
+
+
+@pytest.fixture
+def world(seeded_state: SeededState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # PyGithub's requests honours proxy variables
+    # A copy of the seeded state: every test gets its own server and repositories, without re-seeding.
+    shutil.copytree(seeded_state.path, tmp_path / "state", symlinks=True)
+    github = LocalGitHub.start(tmp_path / "state")
+    work = tmp_path / "work"
+    work.mkdir()
+    world = World(github, seeded_state.upstream_token, seeded_state.bot_token, work)
+    try:
+        yield world
     finally:
-        github.stop()
+        world.github.stop()
