@@ -83,6 +83,14 @@ QUIRKS: tuple[Quirk, ...] = (
     Quirk(
         "*",
         "status",
+        "307 answers a write to a renamed repository's old name on every operation (301 answers reads: "
+        "GitHub's repository redirects); the description lists 307 on PATCH and DELETE of a repo only",
+        message="307 is not documented",
+        validate_as="basic-error",
+    ),
+    Quirk(
+        "*",
+        "status",
         "401 Bad credentials answers a wrong token on every operation (docs: Troubleshooting the REST API)",
         message="401 is not documented",
         validate_as="basic-error",

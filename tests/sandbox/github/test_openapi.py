@@ -468,6 +468,18 @@ def _drive_faults(world: World) -> None:
     _raises(404, lambda: bot.requester.requestJsonAndCheck("GET", "/no/such/route"))
 
 
+def _drive_a_renamed_repository(world: World, bot: Github) -> None:
+    seed = world.tmp / "old-name"
+    seed.mkdir()
+    (seed / "Dockerfile").write_text("FROM busybox:stable\n")
+    world.github.import_directory(seed, "acme", "old-name")
+    world.github.rename_repo("acme/old-name", "new-name")
+    assert bot.get_repo("acme/old-name").full_name == "acme/new-name"  # PyGithub follows the 301
+    # A write to the old name gets 307, which PyGithub hands back as it is (it follows only 301).
+    _, moved = bot.requester.requestJsonAndCheck("POST", "/repos/acme/old-name/forks", input={})
+    assert moved["message"] == "Temporary Redirect"
+
+
 def test_every_answer_the_bot_can_get_matches_githubs_description(world: World) -> None:
     exchanges: list[Exchange] = []
     world.github.observer = exchanges.append
@@ -475,6 +487,7 @@ def test_every_answer_the_bot_can_get_matches_githubs_description(world: World) 
     fork = _drive_accounts_and_repositories(world, bot)
     _drive_git_refs(world, bot, fork)
     _drive_pulls_issues_and_labels(world, bot, fork)
+    _drive_a_renamed_repository(world, bot)
     _drive_faults(world)
     world.github.observer = None
 
