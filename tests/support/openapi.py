@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -272,10 +271,6 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 def _first_line(error: BaseException) -> str:
     return (str(error) or type(error).__name__).splitlines()[0]
-
-
-def description_sha256(path: Path = DESCRIPTION) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @cache
