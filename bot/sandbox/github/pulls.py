@@ -72,8 +72,7 @@ def open_pull(store: Store, state: State, base: Repo, login: str, fields: dict[s
         base_ref=base_ref,
         base_sha=base_sha,
         draft=bool(fields.get("draft")),
-        maintainer_can_modify=bool(fields.get("maintainer_can_modify", True))
-        and head.full_name != base.full_name,
+        maintainer_can_modify=_maintainers_may_edit(state, head, base, fields),
     )
     _count(base_dir, facts)
     issue = Issue(
@@ -89,6 +88,14 @@ def open_pull(store: Store, state: State, base: Repo, login: str, fields: dict[s
     base.issues[number] = issue
     base.next_number += 1
     return issue
+
+
+def _maintainers_may_edit(state: State, head: Repo, base: Repo, fields: dict[str, Any]) -> bool:
+    # GitHub never lets maintainers edit branches of organisation-owned forks (Renovate's forkOrg notes).
+    owner = state.accounts.get(head.owner)
+    if head.full_name == base.full_name or (owner is not None and owner.type == "Organization"):
+        return False
+    return bool(fields.get("maintainer_can_modify", True))
 
 
 def _label(facts: PullFacts) -> str | None:

@@ -19,7 +19,14 @@ from werkzeug import Request, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from bot.sandbox.github import routes_git, routes_issues, routes_pulls, routes_repos, routes_search
+from bot.sandbox.github import (
+    routes_accounts,
+    routes_git,
+    routes_issues,
+    routes_pulls,
+    routes_repos,
+    routes_search,
+)
 from bot.sandbox.github.exchange import Exchange, Observer
 from bot.sandbox.github.faults import Fault, Faults
 from bot.sandbox.github.ratelimit import Budget, RateLimits, exhausted
@@ -39,6 +46,7 @@ _SECONDARY = (
     " out to GitHub Support for help, please include the request ID {}."
 )
 ROUTES: tuple[Route, ...] = (
+    *routes_accounts.ROUTES,
     *routes_repos.ROUTES,
     *routes_pulls.ROUTES,
     *routes_issues.ROUTES,

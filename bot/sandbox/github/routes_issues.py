@@ -89,6 +89,31 @@ def get_issue(ctx: Ctx, owner: str, repo: str, issue_number: str) -> Response:
         return json_response(issue(ctx.urls, state, found, _find(found, issue_number)))
 
 
+def update_issue(ctx: Ctx, owner: str, repo: str, issue_number: str) -> Response:
+    """Title, body, state (with ``state_reason``) and labels; the author may edit without push rights."""
+    login = ctx.require_login()
+    fields = ctx.fields()
+    with ctx.store.changing() as state:
+        found = ctx.repo(state, owner, repo)
+        item = _find(found, issue_number)
+        if item.user != login or "labels" in fields:
+            ctx.repo(state, owner, repo, push=True)
+        if isinstance(fields.get("title"), str) and fields["title"]:
+            item.title = fields["title"]
+        if "body" in fields:
+            item.body = fields["body"]
+        if isinstance(fields.get("labels"), list):
+            item.labels = [_ensure_label(state, found, str(n)).name for n in fields["labels"]]
+        wanted = fields.get("state")
+        if wanted == "closed" and item.state == "open":
+            item.state, item.closed_at, item.closed_by = "closed", now_iso(), login
+            item.state_reason = fields.get("state_reason") or "completed"
+        elif wanted == "open" and item.state == "closed":
+            item.state, item.closed_at, item.closed_by, item.state_reason = "open", None, None, "reopened"
+        item.updated_at = now_iso()
+        return json_response(issue(ctx.urls, state, found, item))
+
+
 def list_comments(ctx: Ctx, owner: str, repo: str, issue_number: str) -> Response:
     since = ctx.request.args.get("since", "")
     with ctx.store.reading() as state:
@@ -201,6 +226,7 @@ ROUTES = (
     Route("/repos/<owner>/<repo>/issues", "GET", list_issues),
     Route("/repos/<owner>/<repo>/issues", "POST", create_issue),
     Route(_N, "GET", get_issue),
+    Route(_N, "PATCH", update_issue),
     Route(f"{_N}/comments", "GET", list_comments),
     Route(f"{_N}/comments", "POST", create_comment),
     Route("/repos/<owner>/<repo>/issues/comments/<comment_id>", "GET", get_comment),

@@ -1,4 +1,4 @@
-"""REST handlers for accounts, repositories, forks, branches, contents and the rate-limit overview."""
+"""REST handlers for repositories, forks, branches and contents."""
 
 from __future__ import annotations
 
@@ -10,28 +10,9 @@ from werkzeug import Response
 from bot.sandbox.github import forks, gitdata
 from bot.sandbox.github.records import Repo
 from bot.sandbox.github.rest_base import ApiError, Ctx, Route, json_response, not_found, paginate
-from bot.sandbox.github.shapes import JSON, authenticated_user, repository
+from bot.sandbox.github.shapes import JSON, repository
 
-_USER_DOC = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
 _REPOS_DOC = "https://docs.github.com/rest/repos"
-
-
-def get_authenticated_user(ctx: Ctx) -> Response:
-    login = ctx.require_login()
-    if ctx.token is not None and ctx.token.kind == "installation":
-        raise ApiError(403, "Resource not accessible by integration", doc=_USER_DOC)
-    with ctx.store.reading() as state:
-        return json_response(authenticated_user(ctx.urls, state.accounts[login], state))
-
-
-def get_user(ctx: Ctx, username: str) -> Response:
-    with ctx.store.reading() as state:
-        who = state.accounts.get(username)
-        if who is None:
-            raise not_found()
-        body = authenticated_user(ctx.urls, who, state)
-        body.pop("notification_email", None)
-        return json_response(body)
 
 
 def get_repo(ctx: Ctx, owner: str, repo: str) -> Response:
@@ -210,23 +191,11 @@ def _content(ctx: Ctx, repo: Repo, entry: gitdata.TreeEntry, ref: str, data: byt
     return body
 
 
-def get_rate_limit(ctx: Ctx) -> Response:
-    authenticated = ctx.token is not None
-    budgets = {
-        r: ctx.limits.peek(ctx.caller, r, authenticated).as_json() for r in ("core", "search", "graphql")
-    }
-    budgets["code_search"] = {"limit": 10, "remaining": 10, "reset": budgets["search"]["reset"], "used": 0}
-    return json_response({"resources": budgets, "rate": budgets["core"]})
-
-
 ROUTES = (
-    Route("/user", "GET", get_authenticated_user),
-    Route("/users/<username>", "GET", get_user),
     Route("/repos/<owner>/<repo>", "GET", get_repo),
     Route("/repos/<owner>/<repo>/forks", "POST", create_fork),
     Route("/repos/<owner>/<repo>/forks", "GET", list_forks),
     Route("/repos/<owner>/<repo>/branches/<path:branch>", "GET", get_branch),
     Route("/repos/<owner>/<repo>/merge-upstream", "POST", merge_upstream),
     Route("/repos/<owner>/<repo>/contents/<path:path>", "GET", get_contents),
-    Route("/rate_limit", "GET", get_rate_limit, resource=""),
 )

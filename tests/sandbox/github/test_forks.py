@@ -119,3 +119,17 @@ def test_a_renamed_repository_redirects_the_api_and_git_to_its_new_name(world: W
     assert world.bot.get_repo(fork.full_name).parent.full_name == "acme/tool-ng"
     work = world.clone(UPSTREAM, "old-name")  # git follows the redirect too
     assert (work / "Dockerfile").exists()
+
+
+def test_an_organisation_is_readable_and_its_forks_pull_requests_keep_maintainers_out(world: World) -> None:
+    world.github.add_organization("builders", members=("multiarch-bot",))
+    org = world.bot.get_organization("builders")
+    assert (org.login, org.type) == ("builders", "Organization")
+    fork = world.bot.get_repo(UPSTREAM).create_fork(organization="builders")
+    world.push_change(fork.full_name, "multiarch", {"Dockerfile": "FROM scratch\n"})
+    pr = world.bot.get_repo(UPSTREAM).create_pull(
+        base="main", head="builders:multiarch", title="x", maintainer_can_modify=True
+    )
+    assert pr.maintainer_can_modify is False
+    with pytest.raises(UnknownObjectException):
+        world.bot.get_organization("acme")  # a user, not an organisation

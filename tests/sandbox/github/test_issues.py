@@ -125,3 +125,16 @@ def test_search_can_lag_behind_and_be_incomplete_when_told_to(world: World) -> N
     world.github.faults.incomplete_search()
     answer = requests.get(f"{world.github.api_url}/search/issues", params={"q": "repo:acme/tool"}, timeout=5)
     assert answer.json()["incomplete_results"] is True
+
+
+def test_an_issue_is_edited_closed_with_a_reason_and_reopened(world: World) -> None:
+    issue = world.bot.get_repo(UPSTREAM).create_issue("Slow on arm64")
+    issue.edit(title="Slow on M1", state="closed", state_reason="not_planned")
+    closed = world.bot.get_repo(UPSTREAM).get_issue(issue.number)
+    assert (closed.title, closed.state, closed.state_reason) == ("Slow on M1", "closed", "not_planned")
+    assert closed.closed_by.login == "multiarch-bot"
+    issue.edit(state="open")
+    assert world.bot.get_repo(UPSTREAM).get_issue(issue.number).state_reason == "reopened"
+    with pytest.raises(GithubException) as refused:
+        issue.edit(labels=["bug"])  # labels need push rights, even on one's own issue
+    assert refused.value.status == 403
