@@ -212,3 +212,51 @@ def merge_commit(git_dir: Path, ours: str, theirs: str, message: str) -> str | N
         "GIT_COMMITTER_EMAIL": "noreply@github.invalid",
     }
     return git(git_dir, "commit-tree", tree, "-p", ours, "-p", theirs, "-m", message, env=env).out.strip()
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: str  # added, removed, modified (renames are not detected, as with --no-renames)
+    additions: int
+    deletions: int
+    blob_sha: str  # the file's blob after the change (before it, for a removal)
+    patch: str | None  # the unified hunks; None for binary files
+
+
+def changed_files(git_dir: Path, base: str, head: str) -> list[FileChange]:
+    """The files of a pull request's three-dot diff, as ``GET …/pulls/{n}/files`` lists them."""
+    span = f"{base}...{head}"
+    raw = git(git_dir, "diff", "--no-renames", "--raw", "--no-abbrev", span).out.splitlines()
+    counts: dict[str, tuple[int, int, bool]] = {}
+    for line in git(git_dir, "diff", "--no-renames", "--numstat", span).out.splitlines():
+        plus, minus, path = line.split("\t", 2)
+        # Binary files show "-" for both counts: GitHub lists them with no lines and no patch.
+        counts[path] = (int(plus) if plus.isdigit() else 0, int(minus) if minus.isdigit() else 0, plus == "-")
+    patches = _split_patch(git(git_dir, "diff", "--no-renames", span).out)
+    changes = []
+    for line in raw:
+        meta, path = line.split("\t", 1)
+        _, _, old_sha, new_sha, letter = meta.split()
+        status = {"A": "added", "D": "removed"}.get(letter, "modified")
+        additions, deletions, binary = counts.get(path, (0, 0, False))
+        blob = old_sha if status == "removed" else new_sha
+        patch = None if binary else patches.get(path, "")
+        changes.append(FileChange(path, status, additions, deletions, blob, patch))
+    return changes
+
+
+def _split_patch(diff: str) -> dict[str, str]:
+    patches: dict[str, str] = {}
+    for section in diff.split("\ndiff --git "):
+        header, _, rest = section.partition("\n@@")
+        first = header.removeprefix("diff --git ").split("\n", 1)[0]
+        path = first.split(" b/", 1)[-1] if " b/" in first else ""
+        if path and rest:
+            patches[path] = "@@" + rest.rstrip("\n")
+    return patches
+
+
+def commits_between(git_dir: Path, base: str, head: str) -> list[str]:
+    """The commits a pull request adds, oldest first (GitHub's order for ``…/pulls/{n}/commits``)."""
+    return git(git_dir, "rev-list", "--reverse", f"{base}..{head}").out.split()

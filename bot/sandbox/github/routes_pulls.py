@@ -7,6 +7,8 @@ from werkzeug import Response
 from bot.sandbox.github import gitdata, pulls
 from bot.sandbox.github.records import Issue, Repo
 from bot.sandbox.github.rest_base import Ctx, Route, json_response, not_found, paginate, validation_failed
+from bot.sandbox.github.routes_repos import commit_json
+from bot.sandbox.github.shapes import JSON
 from bot.sandbox.github.shapes_issues import pull
 
 
@@ -81,9 +83,51 @@ def update_pull(ctx: Ctx, owner: str, repo: str, pull_number: str) -> Response:
         return json_response(pull(ctx.urls, state, found, issue, login))
 
 
+def list_pull_commits(ctx: Ctx, owner: str, repo: str, pull_number: str) -> Response:
+    with ctx.store.changing() as state:
+        found = ctx.repo(state, owner, repo)
+        issue = _find(found, pull_number)
+        pulls.refresh(ctx.store, state, found, issue)
+        assert issue.pull is not None
+        git_dir = ctx.store.git_dir(found.full_name)
+        shas = gitdata.commits_between(git_dir, issue.pull.base_sha, issue.pull.head_sha)
+        return paginate(ctx, [commit_json(ctx, found, git_dir, sha) for sha in shas])
+
+
+def list_pull_files(ctx: Ctx, owner: str, repo: str, pull_number: str) -> Response:
+    with ctx.store.changing() as state:
+        found = ctx.repo(state, owner, repo)
+        issue = _find(found, pull_number)
+        pulls.refresh(ctx.store, state, found, issue)
+        facts = issue.pull
+        assert facts is not None
+        git_dir = ctx.store.git_dir(found.full_name)
+        base = ctx.urls.repo(found.full_name)
+        files = []
+        for change in gitdata.changed_files(git_dir, facts.base_sha, facts.head_sha):
+            ref = facts.base_sha if change.status == "removed" else facts.head_sha
+            entry: JSON = {
+                "sha": change.blob_sha,
+                "filename": change.path,
+                "status": change.status,
+                "additions": change.additions,
+                "deletions": change.deletions,
+                "changes": change.additions + change.deletions,
+                "blob_url": f"{ctx.urls.web}/{found.full_name}/blob/{ref}/{change.path}",
+                "raw_url": f"{ctx.urls.web}/{found.full_name}/raw/{ref}/{change.path}",
+                "contents_url": f"{base}/contents/{change.path}?ref={ref}",
+            }
+            if change.patch is not None:
+                entry["patch"] = change.patch
+            files.append(entry)
+        return paginate(ctx, files)
+
+
 ROUTES = (
     Route("/repos/<owner>/<repo>/pulls", "GET", list_pulls),
     Route("/repos/<owner>/<repo>/pulls", "POST", create_pull),
     Route("/repos/<owner>/<repo>/pulls/<pull_number>", "GET", get_pull),
     Route("/repos/<owner>/<repo>/pulls/<pull_number>", "PATCH", update_pull),
+    Route("/repos/<owner>/<repo>/pulls/<pull_number>/commits", "GET", list_pull_commits),
+    Route("/repos/<owner>/<repo>/pulls/<pull_number>/files", "GET", list_pull_files),
 )

@@ -148,3 +148,19 @@ def test_a_same_repo_pull_request_says_no_commits_between_branch_names(world: Wo
     with pytest.raises(GithubException) as refused:
         owner.create_pull(base="main", head="same", title="x")
     assert _errors(refused.value)[0]["message"] == "No commits between main and same"
+
+
+def test_a_pull_requests_commits_and_files_come_from_git(world: World) -> None:
+    world.fork_with_branch("multiarch", {"Dockerfile": "FROM busybox:stable\nRUN true\n", "new.txt": "new\n"})
+    pr = world.bot.get_repo(UPSTREAM).create_pull(base="main", head="multiarch-bot:multiarch", title="x")
+    commits = list(pr.get_commits())
+    assert [c.sha for c in commits] == [pr.head.sha]
+    assert commits[0].commit.message == "Change Dockerfile, new.txt"
+    files = {f.filename: f for f in pr.get_files()}
+    assert sorted(files) == ["Dockerfile", "new.txt"]
+    added = files["new.txt"]
+    assert (added.status, added.additions, added.deletions) == ("added", 1, 0)
+    assert files["Dockerfile"].status == "modified"
+    assert files["Dockerfile"].patch is not None
+    assert "+RUN true" in files["Dockerfile"].patch
+    assert files["Dockerfile"].patch.startswith("@@ ")
