@@ -175,9 +175,11 @@ class RestApi:
         except Exception:  # a bug here must look like GitHub's 500, and leave a trace for whoever debugs it
             _log.exception("%s %s failed", request.method, request.path)
             response = json_response({"message": "Server Error"}, 500)
-        after = self.faults.take(request.method, route.template, after=True)
-        if after is not None:
-            return _fault_answer(after, budget, request_id)
+        # "Failed after doing the work" only makes sense for work that was done: a 4xx keeps the fault armed.
+        if response.status_code < 400:
+            after = self.faults.take(request.method, route.template, after=True)
+            if after is not None:
+                return _fault_answer(after, budget, request_id)
         return budget, response
 
 

@@ -35,6 +35,9 @@ def test_a_5xx_after_the_pull_request_was_created_makes_the_retry_meet_the_dupli
     world.fork_with_branch()
     upstream = world.bot.get_repo(UPSTREAM)
     world.github.faults.server_error_after_create()
+    with pytest.raises(GithubException) as invalid:  # a refused create did no work: the fault waits
+        upstream.create_pull(base="main", head="multiarch-bot:missing", title="x")
+    assert invalid.value.status == 422
     with pytest.raises(GithubException) as duplicate:
         upstream.create_pull(base="main", head="multiarch-bot:multiarch", title="x")
     assert duplicate.value.status == 422
