@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 _WINDOWS = {"core": 3600, "search": 60, "graphql": 3600}
@@ -41,9 +42,24 @@ class Budget:
 
 
 class RateLimits:
-    def __init__(self) -> None:
+    def __init__(self, content_per_minute: int = 80) -> None:
         self._lock = threading.Lock()
         self._budgets: dict[tuple[str, str], Budget] = {}
+        # GitHub's secondary limit on content creation (PRs, issues, comments): 80 a minute per caller.
+        self.content_per_minute = content_per_minute
+        self._created: dict[str, deque[float]] = {}
+
+    def create_content(self, who: str) -> bool:
+        """Count one content-creating request; False when it is over the per-minute secondary limit."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._created.setdefault(who, deque())
+            while recent and recent[0] <= now - 60:
+                recent.popleft()
+            if len(recent) >= self.content_per_minute:
+                return False
+            recent.append(now)
+            return True
 
     def charge(self, who: str, resource: str, authenticated: bool) -> tuple[Budget, bool]:
         """Count one request; the budget after it, and whether the request is within the limit."""

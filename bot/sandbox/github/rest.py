@@ -45,6 +45,12 @@ _SECONDARY = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach"
     " out to GitHub Support for help, please include the request ID {}."
 )
+# Requests that count against GitHub's secondary limit on content creation.
+CONTENT_CREATION = {
+    ("POST", "/repos/{owner}/{repo}/pulls"),
+    ("POST", "/repos/{owner}/{repo}/issues"),
+    ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+}
 ROUTES: tuple[Route, ...] = (
     *routes_accounts.ROUTES,
     *routes_repos.ROUTES,
@@ -165,6 +171,9 @@ class RestApi:
                 return budget, json_response(ApiError(403, message, doc=_RATE_DOCS).body(), 403)
         else:
             budget = self.limits.peek(who, "core", authenticated)
+        if (request.method, route.template) in CONTENT_CREATION and not self.limits.create_content(who):
+            body = ApiError(403, _SECONDARY.format(request_id), doc=_RATE_DOCS).body()
+            return budget, json_response(body, 403, {"Retry-After": "60"})
         base = request.host_url.rstrip("/")
         urls = Urls(api=base + request.script_root, web=base)
         ctx = Ctx(request, self.store, self.faults, urls, token, self.limits, who)

@@ -120,3 +120,16 @@ def test_faults_are_armed_and_cleared_through_the_token_protected_admin_endpoint
     assert requests.get(f"{world.github.api_url}/repos/{UPSTREAM}", timeout=5).status_code == 200
     bad = requests.post(admin, json={"kind": "meteor"}, headers=auth, timeout=5)
     assert bad.status_code == 422
+
+
+def test_creating_content_too_fast_meets_the_secondary_limit(world: World) -> None:
+    world.github.dispatcher.api.limits.content_per_minute = 3  # GitHub's is 80 a minute
+    unretried = world.client(world.bot_token, retry=None).get_repo(UPSTREAM)
+    issue = unretried.create_issue("one")
+    issue.create_comment("two")
+    issue.create_comment("three")
+    with pytest.raises(RateLimitExceededException) as limited:
+        issue.create_comment("four")
+    assert limited.value.headers is not None
+    assert limited.value.headers["retry-after"] == "60"
+    assert unretried.get_issue(issue.number).comments == 2  # reading is not creating

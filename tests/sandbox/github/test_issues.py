@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 from github import GithubException
@@ -138,3 +140,13 @@ def test_an_issue_is_edited_closed_with_a_reason_and_reopened(world: World) -> N
     with pytest.raises(GithubException) as refused:
         issue.edit(labels=["bug"])  # labels need push rights, even on one's own issue
     assert refused.value.status == 403
+
+
+def test_concurrent_creates_get_distinct_numbers_and_all_survive(world: World) -> None:
+    def create(n: int) -> int:
+        return world.client(world.upstream_token).get_repo(UPSTREAM).create_issue(f"issue {n}").number
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(create, range(16)))
+    assert sorted(numbers) == list(range(1, 17))
+    assert world.bot.get_repo(UPSTREAM).get_issues().totalCount == 16
