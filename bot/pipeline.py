@@ -1,0 +1,178 @@
+"""One repository through the stages: clone → scan → patch → commit → build the patched tree → forge.
+
+``run_repo`` stops at the gate it is given (``scan``, ``patch``, ``build``; None goes all the way) and
+turns every expected error into the repository's outcome: one repository's failure never stops the
+others. The build runs on the commit the pull request will carry, so its evidence is about the PR's own
+content.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+
+import docker
+
+from bot.build.buildx import mirrored_bases
+from bot.build.plan import plan_builds
+from bot.build.run import buildx_available
+from bot.build.verify import VerifySettings, docker_runner, verify
+from bot.config import Config
+from bot.errors import BotError
+from bot.forge import github as forge
+from bot.forge.git import shallow_clone
+from bot.forge.pr_body import render_pr, target_platforms
+from bot.forge.publish import Forge, commit_change, publish
+from bot.forge.records import PrRef, PrState
+from bot.model import Patch, Platform, Readiness, ScanResult, VerifyResult, VerifyStatus
+from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
+from bot.patch.propose import propose_patch
+from bot.sandbox.engine import DOCKER_HOST
+from bot.scan.registry import RegistryClient
+from bot.scan.scanner import scan_tree
+from bot.scan.tree import RepoTree
+
+
+class Gate(StrEnum):
+    SCAN = "scan"
+    PATCH = "patch"
+    BUILD = "build"
+
+
+class Verdict(StrEnum):
+    OPENED = "opened"  # a new pull request
+    UPDATED = "updated"  # the open pull request got the new change or text
+    UP_TO_DATE = "up-to-date"  # nothing new: nothing pushed, nothing edited
+    DECLINED = "declined"  # the maintainers closed the bot's pull request: left closed
+    MERGED = "merged"
+    HELD = "held"  # the run's pull-request limit: the next run opens it
+    NOTHING_TO_DO = "nothing-to-do"  # already multi-arch, or nothing the bot can change
+    BLOCKED = "blocked"  # a base image lacks a wanted platform: no PR can help yet
+    FAILED = "failed"  # the patched build failed its checks: no PR
+    ERROR = "error"  # the repository could not be processed (reason given)
+    SCANNED = "scanned"  # stopped at the scan gate
+    PATCHED = "patched"  # stopped at the patch gate
+    VERIFIED = "verified"  # stopped at the build gate, the patched build passed
+
+
+@dataclass(frozen=True)
+class RepoTarget:
+    full_name: str  # owner/name upstream
+    platforms: tuple[Platform, ...] | None = None  # None: the config's
+
+
+@dataclass(frozen=True)
+class RepoOutcome:
+    target: str
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    pr: PrRef | None = None
+    pushed: bool = False
+    seconds: float = 0.0
+    scan: ScanResult | None = None
+    patch: Patch | None = None
+    verification: VerifyResult | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    config: Config
+    forge: Forge
+    registry: RegistryClient
+    workspace: Path  # repositories are cloned below it, and deleted as they finish
+    gate: Gate | None = None
+    may_open: Callable[[], bool] = field(default=lambda: True)  # the run's pull-request cap
+
+
+_BY_PR_STATE = {
+    PrState.OPENED: Verdict.OPENED,
+    PrState.UPDATED: Verdict.UPDATED,
+    PrState.UP_TO_DATE: Verdict.UP_TO_DATE,
+    PrState.DECLINED: Verdict.DECLINED,
+    PrState.MERGED: Verdict.MERGED,
+}
+
+
+def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="repo-", dir=ctx.workspace))
+    try:
+        outcome = _stages(target, ctx, workdir)
+    except BotError as error:
+        outcome = RepoOutcome(target.full_name, Verdict.ERROR, (str(error),))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return replace(outcome, seconds=round(time.monotonic() - started, 2))
+
+
+def _stages(target: RepoTarget, ctx: RunContext, workdir: Path) -> RepoOutcome:
+    name, wanted = target.full_name, target.platforms or ctx.config.platforms
+    upstream_repo = forge.upstream(ctx.forge.gh, name)
+    checkout = shallow_clone(
+        upstream_repo.clone_url, workdir / "checkout", branch=upstream_repo.default_branch
+    )
+    scan = _scan(checkout, ctx, wanted, name)
+    if ctx.gate is Gate.SCAN:
+        return RepoOutcome(name, Verdict.SCANNED, scan.reasons, scan=scan)
+    if scan.readiness is Readiness.BLOCKED:
+        return RepoOutcome(name, Verdict.BLOCKED, scan.reasons, scan=scan)
+    patch = propose_patch(RepoTree(checkout), scan, plan_builds(scan, wanted), PATCHERS, DOCKERFILE_PATCHER)
+    if not patch.edits:
+        why = scan.reasons or ("no build script or Dockerfile needed a change",)
+        return RepoOutcome(name, Verdict.NOTHING_TO_DO, tuple(why), scan=scan, patch=patch)
+    if ctx.gate is Gate.PATCH:
+        return RepoOutcome(name, Verdict.PATCHED, scan=scan, patch=patch)
+
+    platforms = target_platforms(scan, None)
+    commit_change(checkout, patch, ctx.forge.settings, platforms)
+    patched = _scan(checkout, ctx, wanted, name)  # the PR's own tree; base look-ups are cached
+    result = _verify(checkout, patched, ctx, wanted)
+    if result.status is not VerifyStatus.PASSED:
+        verdict = Verdict.BLOCKED if result.status is VerifyStatus.BLOCKED else Verdict.FAILED
+        return RepoOutcome(name, verdict, result.reasons, scan=patched, patch=patch, verification=result)
+    if ctx.gate is Gate.BUILD:
+        return RepoOutcome(name, Verdict.VERIFIED, scan=patched, patch=patch, verification=result)
+
+    text = render_pr(patched, patch, result)
+    published = publish(ctx.forge, upstream_repo, checkout, patch, text, may_open=ctx.may_open())
+    verdict = Verdict.HELD if published.pr is None else _BY_PR_STATE[published.pr.state]
+    if verdict is Verdict.UP_TO_DATE and published.pushed:
+        verdict = Verdict.UPDATED  # same text, new commit: the branch was refreshed
+    return RepoOutcome(
+        name,
+        verdict,
+        published.notes,
+        published.pr,
+        published.pushed,
+        scan=patched,
+        patch=patch,
+        verification=result,
+    )
+
+
+def _scan(checkout: Path, ctx: RunContext, wanted: Sequence[Platform], name: str) -> ScanResult:
+    return scan_tree(
+        RepoTree(checkout),
+        ctx.registry,
+        wanted,
+        display_root=name,
+        concurrency=ctx.config.registry.concurrency,
+    )
+
+
+def _verify(checkout: Path, scan: ScanResult, ctx: RunContext, wanted: Sequence[Platform]) -> VerifyResult:
+    config = ctx.config
+    settings = VerifySettings(
+        builder=config.builder, build_timeout=config.timeouts.build, smoke_timeout=config.timeouts.smoke
+    )
+    plans = plan_builds(scan, wanted)
+    missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
+    bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
+    with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
+        return verify(scan, plans, docker_runner(checkout, client, settings, bases), missing=missing)

@@ -1,0 +1,195 @@
+"""One repository through every stage for real: the local GitHub, the sandbox registry, real multi-arch
+builds of the patched tree, and exactly one pull request however often the bot runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot import proc
+from bot.config import config_from_mapping
+from bot.forge import github as forge
+from bot.forge.github import ForgeSettings
+from bot.forge.publish import Forge
+from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run_repo
+from bot.sandbox.github.server import LocalGitHub
+from bot.scan.registry import RegistryClient
+from tests.support.docker import DockerSandbox
+
+EXAMPLES = Path(__file__).parents[1] / "bot" / "sandbox" / "examples"
+pytestmark = pytest.mark.docker
+
+
+@dataclass
+class Fleet:
+    github: LocalGitHub
+    sandbox: DockerSandbox
+    owner_token: str
+    bot_token: str
+    workspace: Path
+
+    def run(self, name: str, *, gate: Gate | None = None) -> RepoOutcome:
+        config = config_from_mapping(
+            {
+                "registry_mirrors": {"docker.io": self.sandbox.registry.address},
+                "github": {"api_url": self.github.api_url},
+            }
+        )
+        behaviour = ForgeSettings(
+            api_url=self.github.api_url,
+            retries=3,
+            secondary_rate_wait=0.01,
+            max_rate_limit_wait=2,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            timeout=10,
+            fork_ready_timeout=10,
+        )
+        gh = forge.connect(self.bot_token, behaviour)
+        session = Forge(gh, self.bot_token, forge.whoami(gh), config.github, behaviour)
+        with RegistryClient(mirrors=config.registry_mirrors, timeout=5, total_budget=20) as registry:
+            return run_repo(RepoTarget(name), RunContext(config, session, registry, self.workspace, gate))
+
+    def pulls(self, name: str) -> list[tuple[int, str]]:
+        repo = self.github.repo(name)
+        assert repo is not None
+        return sorted((issue.number, issue.state) for issue in repo.issues.values() if issue.pull)
+
+    def move_upstream(self, name: str) -> None:
+        """The maintainers push a commit to the default branch."""
+        work = self.workspace / "maintainer"
+        url = self.github.clone_url(name).replace("http://", f"http://x:{self.owner_token}@", 1)
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(self.workspace),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "Maintainer",
+            "GIT_AUTHOR_EMAIL": "m@example.invalid",
+            "GIT_COMMITTER_NAME": "Maintainer",
+            "GIT_COMMITTER_EMAIL": "m@example.invalid",
+        }
+        shutil.rmtree(work, ignore_errors=True)
+        proc.run(("git", "clone", "--quiet", url, str(work)), env=env, timeout=30)
+        (work / "CHANGELOG.md").write_text("- a release\n")
+        proc.run(("git", "add", "CHANGELOG.md"), env=env, cwd=work, timeout=30)
+        proc.run(("git", "commit", "--quiet", "-m", "Changelog"), env=env, cwd=work, timeout=30)
+        proc.run(("git", "push", "--quiet", url, "HEAD:main"), env=env, cwd=work, timeout=30)
+
+
+@pytest.fixture
+def fleet(docker_sandbox: DockerSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fleet]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    github = LocalGitHub.start(tmp_path / "github")
+    try:
+        owner = github.add_user("azure")
+        bot = github.add_user("multiarch-bot")
+        for example in ("azurite", "amd64-only"):
+            github.import_directory(EXAMPLES / example, "azure", example)
+        workspace = tmp_path / "workspace"
+        workspace.mkdir()
+        yield Fleet(github, docker_sandbox, owner, bot, workspace)
+    finally:
+        github.stop()
+
+
+def test_first_run_opens_one_pr_and_a_second_run_changes_nothing(
+    fleet: Fleet, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    first = fleet.run("azure/azurite")
+    assert first.verdict is Verdict.OPENED, first.reasons
+    assert first.pushed
+    assert first.pr is not None
+    assert first.pr.html_url.startswith(fleet.github.web_url)
+    upstream = fleet.github.repo("azure/azurite")
+    assert upstream is not None
+    opened = upstream.issues[first.pr.number]
+    assert opened.pull is not None
+    assert (opened.pull.head_owner, opened.pull.head_ref) == ("multiarch-bot", "multiarch/arm64")
+    assert "linux/arm64" in (opened.body or "")
+    assert "package.json" in (opened.body or "")
+
+    second = fleet.run("azure/azurite")
+    assert (second.verdict, second.pushed) == (Verdict.UP_TO_DATE, False)
+    assert second.pr is not None
+    assert second.pr.number == first.pr.number
+    assert fleet.pulls("azure/azurite") == [(first.pr.number, "open")]
+
+    captured = capfd.readouterr()
+    everything = captured.out + captured.err + caplog.text + repr(first) + repr(second)
+    assert fleet.bot_token not in everything
+
+
+def test_upstream_moving_refreshes_the_pr_branch(fleet: Fleet) -> None:
+    first = fleet.run("azure/azurite")
+    assert first.verdict is Verdict.OPENED, first.reasons
+    fleet.move_upstream("azure/azurite")
+    refreshed = fleet.run("azure/azurite")
+    assert (refreshed.verdict, refreshed.pushed) == (Verdict.UPDATED, True)
+    assert first.pr is not None
+    assert refreshed.pr is not None
+    assert refreshed.pr.number == first.pr.number
+    fork_log = proc.run(
+        (
+            "git",
+            "--git-dir",
+            str(fleet.github.git_dir("multiarch-bot/azurite")),
+            "log",
+            "--format=%s",
+            "multiarch/arm64",
+        ),
+        timeout=10,
+    ).out.splitlines()
+    assert fork_log[:2] == ["Build the Docker image for linux/amd64 and linux/arm64", "Changelog"]
+
+
+def test_a_declined_pr_stays_declined(fleet: Fleet) -> None:
+    first = fleet.run("azure/azurite")
+    assert first.pr is not None
+    maintainer = forge.connect(fleet.owner_token, ForgeSettings(api_url=fleet.github.api_url))
+    maintainer.get_repo("azure/azurite").get_pull(first.pr.number).edit(state="closed")
+    again = fleet.run("azure/azurite")
+    assert (again.verdict, again.pushed) == (Verdict.DECLINED, False)
+    assert fleet.pulls("azure/azurite") == [(first.pr.number, "closed")]
+
+
+def test_a_base_without_arm64_is_blocked_before_any_fork(fleet: Fleet) -> None:
+    outcome = fleet.run("azure/amd64-only")
+    assert outcome.verdict is Verdict.BLOCKED
+    assert any("arm64" in reason for reason in outcome.reasons)
+    assert fleet.github.repo("multiarch-bot/amd64-only") is None
+
+
+def test_a_5xx_after_the_pr_was_created_still_ends_with_one_pr(fleet: Fleet) -> None:
+    fleet.github.faults.server_error_after_create()
+    outcome = fleet.run("azure/azurite")
+    assert outcome.verdict is Verdict.OPENED, outcome.reasons
+    assert len(fleet.pulls("azure/azurite")) == 1
+
+
+def test_a_rejected_push_is_a_clear_error_and_the_rerun_finishes(fleet: Fleet) -> None:
+    fleet.github.faults.reject_pushes()
+    failed = fleet.run("azure/azurite")
+    assert failed.verdict is Verdict.ERROR
+    assert "push" in failed.reasons[0]
+    assert "declined by the sandbox" in failed.reasons[0]
+    assert fleet.bot_token not in repr(failed)
+    assert fleet.pulls("azure/azurite") == []
+    rerun = fleet.run("azure/azurite")
+    assert rerun.verdict is Verdict.OPENED, rerun.reasons
+
+
+def test_the_dry_run_gates_stop_before_anything_is_written(fleet: Fleet) -> None:
+    assert fleet.run("azure/azurite", gate=Gate.SCAN).verdict is Verdict.SCANNED
+    patched = fleet.run("azure/azurite", gate=Gate.PATCH)
+    assert patched.verdict is Verdict.PATCHED
+    assert patched.patch is not None
+    assert [edit.path for edit in patched.patch.edits] == ["package.json"]
+    assert fleet.github.repo("multiarch-bot/azurite") is None
+    assert fleet.pulls("azure/azurite") == []
