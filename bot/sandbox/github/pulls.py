@@ -4,6 +4,7 @@ the counters, "No commits between" and mergeability are git's answers, not bookk
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bot.sandbox.github import forks, gitdata
@@ -102,7 +103,7 @@ def _label(facts: PullFacts) -> str | None:
     return f"{facts.head_owner}:{facts.head_ref}" if facts.head_repo else None
 
 
-def _count(base_dir: Any, facts: PullFacts) -> None:
+def _count(base_dir: Path, facts: PullFacts) -> None:
     diff = gitdata.compare(base_dir, facts.base_sha, facts.head_sha)
     facts.commits, facts.additions, facts.deletions = diff.commits, diff.additions, diff.deletions
     facts.changed_files, facts.mergeable = diff.changed_files, diff.mergeable

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from pathlib import Path
 
 from werkzeug import Response
 
@@ -59,7 +59,8 @@ def list_forks(ctx: Ctx, owner: str, repo: str) -> Response:
         return paginate(ctx, [repository(ctx.urls, state, r, ctx.login) for r in found])
 
 
-def ready_git_dir(ctx: Ctx, repo: Repo, status: int = 409) -> Any:
+def ready_git_dir(ctx: Ctx, repo: Repo, status: int = 409) -> Path:
+    """The repository's git directory; 409 (or ``status``) while a new fork is still being copied."""
     if not forks.is_ready(repo):
         raise ApiError(status, "Git Repository is empty." if status == 409 else "Not Found")
     return ctx.store.git_dir(repo.full_name)
@@ -91,7 +92,7 @@ def get_branch(ctx: Ctx, owner: str, repo: str, branch: str) -> Response:
         )
 
 
-def commit_json(ctx: Ctx, repo: Repo, git_dir: Any, sha: str) -> JSON:
+def commit_json(ctx: Ctx, repo: Repo, git_dir: Path, sha: str) -> JSON:
     info = gitdata.commit_summary(git_dir, sha)
     base = ctx.urls.repo(repo.full_name)
     return {
