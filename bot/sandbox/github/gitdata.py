@@ -17,6 +17,7 @@ from bot.sandbox.github.hooks import install_hooks
 
 _TIMEOUT = 60.0
 ZERO_SHA = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
 _AUTHOR = ("Sandbox Seeder", "seeder@sandbox.invalid")
 
 
@@ -224,9 +225,9 @@ class FileChange:
     patch: str | None  # the unified hunks; None for binary files
 
 
-def changed_files(git_dir: Path, base: str, head: str) -> list[FileChange]:
-    """The files of a pull request's three-dot diff, as ``GET …/pulls/{n}/files`` lists them."""
-    span = f"{base}...{head}"
+def changed_files(git_dir: Path, base: str, head: str, *, two_dot: bool = False) -> list[FileChange]:
+    """The files of a pull request's three-dot diff (``two_dot``: of ``base`` → ``head``, for a commit)."""
+    span = f"{base}..{head}" if two_dot else f"{base}...{head}"
     raw = git(git_dir, "diff", "--no-renames", "--raw", "--no-abbrev", span).out.splitlines()
     counts: dict[str, tuple[int, int, bool]] = {}
     for line in git(git_dir, "diff", "--no-renames", "--numstat", span).out.splitlines():

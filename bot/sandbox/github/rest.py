@@ -21,6 +21,7 @@ from werkzeug.routing import Map, Rule
 
 from bot.sandbox.github import (
     routes_accounts,
+    routes_branches,
     routes_git,
     routes_issues,
     routes_pulls,
@@ -54,6 +55,7 @@ CONTENT_CREATION = {
 ROUTES: tuple[Route, ...] = (
     *routes_accounts.ROUTES,
     *routes_repos.ROUTES,
+    *routes_branches.ROUTES,
     *routes_pulls.ROUTES,
     *routes_issues.ROUTES,
     *routes_search.ROUTES,

@@ -7,7 +7,7 @@ from werkzeug import Response
 from bot.sandbox.github import gitdata, pulls
 from bot.sandbox.github.records import Issue, Repo
 from bot.sandbox.github.rest_base import Ctx, Route, json_response, not_found, paginate, validation_failed
-from bot.sandbox.github.routes_repos import commit_json
+from bot.sandbox.github.routes_branches import commit_json
 from bot.sandbox.github.shapes import JSON
 from bot.sandbox.github.shapes_issues import pull
 

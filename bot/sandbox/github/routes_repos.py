@@ -1,4 +1,4 @@
-"""REST handlers for repositories, forks, branches and contents."""
+"""REST handlers for repositories, forks (create, list, sync) and file contents."""
 
 from __future__ import annotations
 
@@ -66,77 +66,6 @@ def ready_git_dir(ctx: Ctx, repo: Repo, status: int = 409) -> Path:
     return ctx.store.git_dir(repo.full_name)
 
 
-def get_branch(ctx: Ctx, owner: str, repo: str, branch: str) -> Response:
-    with ctx.store.reading() as state:
-        found = ctx.repo(state, owner, repo)
-        if not forks.is_ready(found):
-            raise ApiError(404, "Branch not found")
-        git_dir = ctx.store.git_dir(found.full_name)
-        sha = gitdata.resolve(git_dir, f"refs/heads/{branch}")
-        if sha is None:
-            raise ApiError(404, "Branch not found", doc=f"{_REPOS_DOC}/branches#get-a-branch")
-        base = ctx.urls.repo(found.full_name)
-        html = f"{ctx.urls.web}/{found.full_name}"
-        return json_response(
-            {
-                "name": branch,
-                "commit": commit_json(ctx, found, git_dir, sha),
-                "_links": {"self": f"{base}/branches/{branch}", "html": f"{html}/tree/{branch}"},
-                "protected": False,
-                "protection": {
-                    "enabled": False,
-                    "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
-                },
-                "protection_url": f"{base}/branches/{branch}/protection",
-            }
-        )
-
-
-def commit_json(ctx: Ctx, repo: Repo, git_dir: Path, sha: str) -> JSON:
-    info = gitdata.commit_summary(git_dir, sha)
-    base = ctx.urls.repo(repo.full_name)
-    return {
-        "sha": sha,
-        "node_id": "C_" + sha[:20],
-        "commit": {
-            "author": {
-                "name": info["author_name"],
-                "email": info["author_email"],
-                "date": info["author_date"],
-            },
-            "committer": {
-                "name": info["committer_name"],
-                "email": info["committer_email"],
-                "date": info["committer_date"],
-            },
-            "message": info["message"].rstrip("\n"),
-            "tree": {"sha": info["tree"], "url": f"{base}/git/trees/{info['tree']}"},
-            "url": f"{base}/git/commits/{sha}",
-            "comment_count": 0,
-            "verification": {
-                "verified": False,
-                "reason": "unsigned",
-                "signature": None,
-                "payload": None,
-                "verified_at": None,
-            },
-        },
-        "url": f"{base}/commits/{sha}",
-        "html_url": f"{ctx.urls.web}/{repo.full_name}/commit/{sha}",
-        "comments_url": f"{base}/commits/{sha}/comments",
-        "author": None,
-        "committer": None,
-        "parents": [
-            {
-                "sha": p,
-                "url": f"{base}/commits/{p}",
-                "html_url": f"{ctx.urls.web}/{repo.full_name}/commit/{p}",
-            }
-            for p in gitdata.parents(git_dir, sha)
-        ],
-    }
-
-
 def merge_upstream(ctx: Ctx, owner: str, repo: str) -> Response:
     branch = ctx.fields().get("branch")
     if not isinstance(branch, str) or not branch:
@@ -196,7 +125,6 @@ ROUTES = (
     Route("/repos/<owner>/<repo>", "GET", get_repo),
     Route("/repos/<owner>/<repo>/forks", "POST", create_fork),
     Route("/repos/<owner>/<repo>/forks", "GET", list_forks),
-    Route("/repos/<owner>/<repo>/branches/<path:branch>", "GET", get_branch),
     Route("/repos/<owner>/<repo>/merge-upstream", "POST", merge_upstream),
     Route("/repos/<owner>/<repo>/contents/<path:path>", "GET", get_contents),
 )

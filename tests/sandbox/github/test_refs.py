@@ -87,3 +87,15 @@ def test_contents_are_files_in_base64_and_directories_as_lists(world: World) -> 
     on_branch = world.bot.get_repo("multiarch-bot/tool").get_contents("Dockerfile", ref="multiarch")
     assert not isinstance(on_branch, list)
     assert on_branch.decoded_content == b"FROM scratch\n"
+
+
+def test_branches_are_listed_and_a_commit_completes_with_its_stats_and_files(world: World) -> None:
+    world.fork_with_branch("multiarch", {"Dockerfile": "FROM busybox:stable\nRUN true\n"})
+    fork = world.bot.get_repo("multiarch-bot/tool")
+    assert sorted(b.name for b in fork.get_branches()) == ["main", "multiarch"]
+    commit = fork.get_branch("multiarch").commit
+    assert (commit.stats.additions, commit.stats.deletions) == (1, 1)  # completes from GET …/commits/{sha}
+    assert [f.filename for f in commit.files] == ["Dockerfile"]
+    root = fork.get_commit(commit.parents[0].sha)
+    assert sorted(f.filename for f in root.files) == sorted(SEED_FILES)  # the root against the empty tree
+    assert all(f.status == "added" for f in root.files)

@@ -92,10 +92,10 @@ def test_admin_calls_need_the_admin_token(world: World) -> None:
 
 
 def test_web_paths_are_left_to_the_web_app(world: World) -> None:
-    assert requests.get(f"{world.github.web_url}/acme/tool", timeout=5).status_code == 404
     world.github.dispatcher.web_app = _hello
     assert requests.get(f"{world.github.web_url}/acme/tool", timeout=5).text == "web view"
     assert requests.get(f"{world.github.api_url}/repos/{UPSTREAM}", timeout=5).status_code == 200
+    assert git("ls-remote", world.github.clone_url(UPSTREAM)).returncode == 0
 
 
 def _hello(environ: dict[str, object], start_response: object) -> list[bytes]:
