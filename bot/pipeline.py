@@ -30,10 +30,20 @@ from bot.forge.git import shallow_clone
 from bot.forge.pr_body import render_pr, target_platforms
 from bot.forge.publish import Forge, commit_change, publish
 from bot.forge.records import PrRef, PrState
-from bot.model import Patch, Platform, Readiness, ScanResult, VerifyResult, VerifyStatus
+from bot.model import (
+    BuildPlan,
+    ImagePlatforms,
+    Patch,
+    Platform,
+    Readiness,
+    ScanResult,
+    VerifyResult,
+    VerifyStatus,
+)
 from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
 from bot.patch.propose import propose_patch
 from bot.sandbox.engine import DOCKER_HOST
+from bot.scan.image_ref import parse_image_ref
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
@@ -62,9 +72,28 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class IssueRef:
+    repo: str  # owner/name
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.repo}#{self.number}"
+
+
+@dataclass(frozen=True)
 class RepoTarget:
+    """One upstream repository to process, with its per-repository overrides of the config."""
+
     full_name: str  # owner/name upstream
     platforms: tuple[Platform, ...] | None = None  # None: the config's
+    skip_dockerfiles: tuple[str, ...] = ()  # repo-relative Dockerfiles the bot must not build or change
+    image: str | None = None  # the image the project publishes: already multi-arch means nothing to do
+    build_args: tuple[tuple[str, str], ...] = ()
+    smoke_command: tuple[str, ...] | None = None  # None: the image's own entrypoint with a probe
+    draft: bool | None = None  # None: the config's
+    labels: tuple[str, ...] | None = None  # None: the config's
+    request: IssueRef | None = None  # the request issue it came from: the outcome is commented there
+    related: tuple[IssueRef, ...] = ()  # upstream issues asking for arm64: the pull request links them
 
 
 @dataclass(frozen=True)
@@ -88,6 +117,7 @@ class RunContext:
     workspace: Path  # repositories are cloned below it, and deleted as they finish
     gate: Gate | None = None
     may_open: Callable[[], bool] = field(default=lambda: True)  # the run's pull-request cap
+    on_stage: Callable[[str, str], None] = field(default=lambda repo, stage: None)  # live progress
 
 
 _BY_PR_STATE = {
@@ -113,47 +143,83 @@ def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
 
 def _stages(target: RepoTarget, ctx: RunContext, workdir: Path) -> RepoOutcome:
     name, wanted = target.full_name, target.platforms or ctx.config.platforms
+    ctx.on_stage(name, "clone")
     upstream_repo = forge.upstream(ctx.forge.gh, name)
-    checkout = shallow_clone(
-        upstream_repo.clone_url, workdir / "checkout", branch=upstream_repo.default_branch
-    )
+    published = _already_multi_arch(target, ctx, wanted)
+    if published:
+        return RepoOutcome(name, Verdict.NOTHING_TO_DO, (published,))
+    branch = upstream_repo.default_branch
+    checkout = shallow_clone(upstream_repo.clone_url, workdir / "checkout", branch=branch)
+    ctx.on_stage(name, "scan")
     scan = _scan(checkout, ctx, wanted, name)
     if ctx.gate is Gate.SCAN:
         return RepoOutcome(name, Verdict.SCANNED, scan.reasons, scan=scan)
     if scan.readiness is Readiness.BLOCKED:
         return RepoOutcome(name, Verdict.BLOCKED, scan.reasons, scan=scan)
-    patch = propose_patch(RepoTree(checkout), scan, plan_builds(scan, wanted), PATCHERS, DOCKERFILE_PATCHER)
+    ctx.on_stage(name, "patch")
+    patch = propose_patch(
+        RepoTree(checkout), scan, _plans(scan, target, wanted), PATCHERS, DOCKERFILE_PATCHER
+    )
     if not patch.edits:
         why = scan.reasons or ("no build script or Dockerfile needed a change",)
         return RepoOutcome(name, Verdict.NOTHING_TO_DO, tuple(why), scan=scan, patch=patch)
     if ctx.gate is Gate.PATCH:
         return RepoOutcome(name, Verdict.PATCHED, scan=scan, patch=patch)
 
-    platforms = target_platforms(scan, None)
-    commit_change(checkout, patch, ctx.forge.settings, platforms)
+    ctx.on_stage(name, "build")
+    session = _session_for(target, ctx.forge)
+    commit_change(checkout, patch, session.settings, target_platforms(scan, None))
     patched = _scan(checkout, ctx, wanted, name)  # the PR's own tree; base look-ups are cached
-    result = _verify(checkout, patched, ctx, wanted)
+    result = _verify(checkout, patched, _plans(patched, target, wanted), ctx, target)
     if result.status is not VerifyStatus.PASSED:
         verdict = Verdict.BLOCKED if result.status is VerifyStatus.BLOCKED else Verdict.FAILED
         return RepoOutcome(name, verdict, result.reasons, scan=patched, patch=patch, verification=result)
     if ctx.gate is Gate.BUILD:
         return RepoOutcome(name, Verdict.VERIFIED, scan=patched, patch=patch, verification=result)
 
-    text = render_pr(patched, patch, result)
-    published = publish(ctx.forge, upstream_repo, checkout, patch, text, may_open=ctx.may_open())
-    verdict = Verdict.HELD if published.pr is None else _BY_PR_STATE[published.pr.state]
-    if verdict is Verdict.UP_TO_DATE and published.pushed:
+    ctx.on_stage(name, "forge")
+    text = render_pr(patched, patch, result, related=[str(issue) for issue in target.related])
+    published_pr = publish(session, upstream_repo, checkout, patch, text, may_open=ctx.may_open())
+    verdict = Verdict.HELD if published_pr.pr is None else _BY_PR_STATE[published_pr.pr.state]
+    if verdict is Verdict.UP_TO_DATE and published_pr.pushed:
         verdict = Verdict.UPDATED  # same text, new commit: the branch was refreshed
     return RepoOutcome(
         name,
         verdict,
-        published.notes,
-        published.pr,
-        published.pushed,
+        published_pr.notes,
+        published_pr.pr,
+        published_pr.pushed,
         scan=patched,
         patch=patch,
         verification=result,
     )
+
+
+def _plans(scan: ScanResult, target: RepoTarget, wanted: Sequence[Platform]) -> list[BuildPlan]:
+    """The build plans, without the Dockerfiles the target skips, with its build args on top."""
+    plans = [plan for plan in plan_builds(scan, wanted) if plan.dockerfile not in target.skip_dockerfiles]
+    if not target.build_args:
+        return plans
+    extra = dict(target.build_args)
+    return [replace(plan, build_args=tuple((dict(plan.build_args) | extra).items())) for plan in plans]
+
+
+def _already_multi_arch(target: RepoTarget, ctx: RunContext, wanted: Sequence[Platform]) -> str | None:
+    """When the config names the published image and it has every wanted platform, there is nothing to do."""
+    if target.image is None:
+        return None
+    answer = ctx.registry.lookup(parse_image_ref(target.image))
+    if isinstance(answer, ImagePlatforms) and all(p in answer.platforms for p in wanted):
+        return f"{target.image} is already published for {', '.join(str(p) for p in wanted)}"
+    return None
+
+
+def _session_for(target: RepoTarget, session: Forge) -> Forge:
+    settings = session.settings
+    overrides = {
+        key: value for key, value in (("draft", target.draft), ("labels", target.labels)) if value is not None
+    }
+    return replace(session, settings=settings.model_copy(update=overrides)) if overrides else session
 
 
 def _scan(checkout: Path, ctx: RunContext, wanted: Sequence[Platform], name: str) -> ScanResult:
@@ -166,12 +232,16 @@ def _scan(checkout: Path, ctx: RunContext, wanted: Sequence[Platform], name: str
     )
 
 
-def _verify(checkout: Path, scan: ScanResult, ctx: RunContext, wanted: Sequence[Platform]) -> VerifyResult:
+def _verify(
+    checkout: Path, scan: ScanResult, plans: Sequence[BuildPlan], ctx: RunContext, target: RepoTarget
+) -> VerifyResult:
     config = ctx.config
     settings = VerifySettings(
-        builder=config.builder, build_timeout=config.timeouts.build, smoke_timeout=config.timeouts.smoke
+        builder=config.builder,
+        build_timeout=config.timeouts.build,
+        smoke_timeout=config.timeouts.smoke,
+        smoke_command=target.smoke_command,
     )
-    plans = plan_builds(scan, wanted)
     missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
     bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
     with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:

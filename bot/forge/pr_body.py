@@ -32,6 +32,7 @@ from bot.model import (
 
 BODY_LIMIT = 65_536  # GitHub refuses a longer pull request body
 MARKER_VERSION = "multiarch-bot:v1"
+_ISSUE_REF = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}#[1-9][0-9]{0,9}$")
 _MARKER = re.compile(rf"^<!-- {re.escape(MARKER_VERSION)} fingerprint=([0-9a-f]{{32}}) -->$", re.MULTILINE)
 _CAP = {"images": 40, "files": 60, "rationale": 20, "hazards": 40, "questions": 30, "left_alone": 30}
 _TRUNCATED = (
@@ -87,6 +88,7 @@ def render_pr(
     verify: VerifyResult | None,
     *,
     questions: Sequence[str] = (),
+    related: Sequence[str] = (),
     limit: int = BODY_LIMIT,
 ) -> PrText:
     """The PR for ``patch``; ``verify`` is the verification of the *patched* tree (None: not built)."""
@@ -94,6 +96,7 @@ def render_pr(
     fingerprint = patch_fingerprint(patch)
     blocks = [
         *_intro(scan, verify, platforms),
+        *_related(related),
         *_changes(patch),
         *_base_images(scan.verdicts),
         *(verification_blocks(verify) if verify else ["", "### Verification", "", "Not built yet."]),
@@ -204,6 +207,12 @@ def _hazards(verify: VerifyResult | None, scan: ScanResult) -> list[str]:
         lines.append(f"- … and {len(hazards) - _CAP['hazards']} more")
     lines += [f"- found by the build: {_wrong_binary(c)}" for c in found_only[: _CAP["hazards"]]]
     return lines
+
+
+def _related(references: Sequence[str]) -> list[str]:
+    """Issues asking for arm64 (``owner/repo#n``): GitHub links them; nothing else passes the pattern."""
+    valid = [ref for ref in dict.fromkeys(references) if _ISSUE_REF.match(ref)]
+    return ["", f"Addresses {', '.join(valid[:10])}."] if valid else []
 
 
 def _questions(questions: Sequence[str]) -> list[str]:

@@ -12,6 +12,7 @@ from bot.forge.pr_body import BODY_LIMIT, patch_fingerprint, pr_title, read_fing
 from bot.model import (
     AMD64,
     ARM64,
+    DEFAULT_PLATFORMS,
     BuildResult,
     Confirmation,
     FileEdit,
@@ -25,6 +26,8 @@ from bot.model import (
     Platform,
     PlatformBuild,
     PlatformResult,
+    Readiness,
+    ScanResult,
     Severity,
     VerdictStatus,
     VerifyResult,
@@ -312,3 +315,11 @@ def test_each_base_image_is_listed_once_in_first_use_order_with_what_is_missing(
         "| missing-arm64: only linux/amd64 is published |"
     )
     assert "Not every base image could be confirmed for every platform" in body
+
+
+def test_related_issues_are_linked_and_nothing_else_passes_as_a_reference() -> None:
+    scan = ScanResult(".", DEFAULT_PLATFORMS, (), (), (), (), (), (), Readiness.READY)
+    text = render_pr(scan, Patch(), None, related=["Azure/Azurite#1010", "x](javascript:1)#1", "a/b#0"])
+    assert "Addresses Azure/Azurite#1010." in text.body
+    assert "javascript" not in text.body
+    assert "a/b#0" not in text.body
