@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bot.sandbox.github import gitdata
-from bot.sandbox.github.records import Repo, State
+from bot.sandbox.github.records import REPO_NAME, Repo, State
 from bot.sandbox.github.store import Store, now_iso
 
 
@@ -41,6 +41,8 @@ def import_directory(
     """
     if not directory.is_dir():
         raise FileNotFoundError(f"{directory} is not a directory")
+    if not REPO_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a repository name")
     store.ensure_account(owner)
     full_name = f"{owner}/{name}"
     with store.changing() as state:
@@ -94,6 +96,8 @@ def create_fork(
     if owner == upstream.owner:
         raise ForkError(422, "Repository cannot be forked into the same account")
     wanted = name or upstream.name
+    if not REPO_NAME.fullmatch(wanted):
+        raise ForkError(422, "name is not a valid repository name")
     chosen, suffix = wanted, 0
     while f"{owner}/{chosen}" in state.repos:  # GitHub picks the next free name: repo-1, repo-2, …
         suffix += 1
@@ -173,6 +177,8 @@ def delete_repo(store: Store, full_name: str) -> bool:
 
 def rename_repo(store: Store, full_name: str, new_name: str) -> Repo:
     """Rename a repository; its old name then answers 301 (API) and redirects git, as GitHub does."""
+    if not REPO_NAME.fullmatch(new_name):
+        raise ValueError(f"{new_name!r} is not a repository name")
     with store.changing() as state:
         repo = state.repos.pop(full_name)
         old_dir = store.git_dir(full_name)

@@ -6,9 +6,14 @@ data (branches, commits, files) is not here: it lives in the bare repositories t
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?(?:\[bot\])?")
+# GitHub's repository names; "." and ".." and a ".git" suffix never, which also keeps paths inside repos/.
+REPO_NAME = re.compile(r"(?!\.\.?$)(?!.*\.git$)[A-Za-z0-9._-]{1,100}")
 
 TokenKind = Literal["pat", "installation"]
 AccountType = Literal["User", "Organization", "Bot"]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.proc import register_secret
-from bot.sandbox.github.records import Account, AccountType, State, Token, TokenKind
+from bot.sandbox.github.records import LOGIN, Account, AccountType, State, Token, TokenKind
 
 STATE_FILE = "state.json"
 
@@ -103,6 +103,8 @@ class Store:
         name: str | None = None,
         members: tuple[str, ...] = (),
     ) -> Account:
+        if not LOGIN.fullmatch(login):
+            raise ValueError(f"{login!r} is not a GitHub login")
         with self.changing() as state:
             account = state.accounts.get(login)
             if account is None:

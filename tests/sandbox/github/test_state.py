@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from github import Auth, Github
+from github import Auth, Github, GithubException
 
 from bot.sandbox.github.daemon import running, start_daemon
 from bot.sandbox.github.server import LocalGitHub
@@ -113,3 +113,21 @@ def test_flags_are_set_through_the_admin_endpoint(world: World, flag: str) -> No
     )
     assert answer.status_code == 200
     assert world.bot.get_repo(UPSTREAM).raw_data[flag] is True
+
+
+def test_names_that_could_leave_the_state_directory_are_refused(world: World, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a GitHub login"):
+        world.github.add_user("../evil")
+    with pytest.raises(ValueError, match="not a repository name"):
+        world.github.import_directory(tmp_path, "acme", "..")
+    admin = {"Authorization": f"token {world.github.admin_token}"}
+    answer = requests.post(
+        f"{world.github.web_url}/_sandbox/repos",
+        json={"owner": "acme", "name": "x.git", "path": str(tmp_path)},
+        headers=admin,
+        timeout=5,
+    )
+    assert answer.status_code == 422
+    with pytest.raises(GithubException) as refused:
+        world.bot.get_repo(UPSTREAM).create_fork(name="..")
+    assert refused.value.status == 422
