@@ -22,6 +22,7 @@ import requests
 from bot import proc
 from bot.sandbox.github.server import API_PREFIX, HOST, LocalGitHub
 from bot.sandbox.github.store import STATE_FILE
+from bot.sandbox.github.web import WebView
 
 MODULE = "bot.sandbox.github.daemon"
 PID_FILE = "github.pid"
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state_dir: Path = args.state.resolve()
     github = LocalGitHub.create(state_dir, port=args.port, fork_delay=args.fork_delay)
+    github.dispatcher.web_app = WebView(github.store)
 
     def shut_down(_signum: int, _frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever to return, so it must run off the serving thread.
