@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,7 +24,7 @@ from bot.sandbox.github import forks
 from bot.sandbox.github.admin import Admin, set_flags
 from bot.sandbox.github.exchange import Observer
 from bot.sandbox.github.faults import Faults
-from bot.sandbox.github.githttp import GIT_PATH, GitHttp
+from bot.sandbox.github.githttp import GitHttp
 from bot.sandbox.github.ratelimit import RateLimits
 from bot.sandbox.github.records import AccountType, Repo, TokenKind
 from bot.sandbox.github.rest import RestApi
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 API_PREFIX = "/api/v3"
+# /{owner}/{repo}.git and anything under it; a web path that merely contains ".git/" deeper is the web's.
+_GIT_REPO_PATH = re.compile(r"/[^/]+/[^/]+\.git(?:/|$)")
 HOST = "127.0.0.1"
 
 
@@ -54,7 +57,7 @@ class Dispatcher:
             return self.api(environ, start_response)
         if path.startswith("/_sandbox/"):
             return self.admin(environ, start_response)
-        if GIT_PATH.fullmatch(path) or path.endswith(".git") or ".git/" in path:
+        if _GIT_REPO_PATH.match(path):
             return self.git(environ, start_response)
         if self.web_app is not None:
             return self.web_app(environ, start_response)
