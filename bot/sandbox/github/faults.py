@@ -31,12 +31,13 @@ class Fault:
 
 
 class Faults:
-    def __init__(self, last_id: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, last_id: Callable[[], int] = lambda: 0, *, fork_delay: float = 0.0) -> None:
         self._last_id = last_id  # the newest id the state has handed out: where a search lag starts
         self._lock = threading.Lock()
         self._armed: list[Fault] = []
         self._push_rejections: list[str] = []
-        self.fork_delay = 0.0  # seconds a new fork's git data stays unavailable
+        self._default_fork_delay = fork_delay  # the server's setting, which clear() returns to
+        self.fork_delay = fork_delay  # seconds a new fork's git data stays unavailable
         self._search_lag: tuple[int, int] | None = None  # searches left, and the last id still indexed
         self._incomplete = 0
 
@@ -90,7 +91,7 @@ class Faults:
         with self._lock:
             self._armed.clear()
             self._push_rejections.clear()
-            self.fork_delay = 0.0
+            self.fork_delay = self._default_fork_delay
             self._search_lag = None
             self._incomplete = 0
 

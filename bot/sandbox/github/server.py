@@ -97,8 +97,7 @@ class LocalGitHub:
     ) -> LocalGitHub:
         """Bind the port and load the state, without serving yet (``serve_forever`` or ``start`` serve)."""
         store = Store(state_dir)
-        faults = Faults(store.last_id)
-        faults.fork_delay = fork_delay
+        faults = Faults(store.last_id, fork_delay=fork_delay)
         dispatcher = Dispatcher(store, faults)
         dispatcher.observer = observer
         server = make_server(HOST, port, dispatcher, threaded=True, request_handler=_QuietHandler)
