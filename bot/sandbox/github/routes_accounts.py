@@ -63,6 +63,9 @@ def get_organization(ctx: Ctx, org: str) -> Response:
         for key in ("subscriptions_url", "organizations_url", "received_events_url", "site_admin"):
             body.pop(key, None)
         body.pop("user_view_type", None)
+        for key in ("name", "company", "location", "email"):  # left out while unset, as GitHub does
+            if body[key] is None:
+                del body[key]
         return json_response(body)
 
 
