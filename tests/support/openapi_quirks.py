@@ -50,13 +50,18 @@ QUIRKS: tuple[Quirk, ...] = (
     ),
     *(
         Quirk(
-            "GET /repos/{owner}/{repo}/branches/{branch}",
-            f"$.commit.{key}",
+            f"GET /repos/{{owner}}/{{repo}}/{route}",
+            f"{at}.{key}",
             "A commit whose author or committer email is no GitHub account has them null (GitHub's answer "
             "in #1981); the schema puts nullable next to oneOf without a type, where OAS 3.0.3 ignores it "
             "(#366)",
             issue=1981,
             message="None for not nullable",
+        )
+        for route, at in (
+            ("branches/{branch}", "$.commit"),
+            ("commits/{ref}", "$"),
+            ("pulls/*/commits", "$[*]"),
         )
         for key in ("author", "committer")
     ),

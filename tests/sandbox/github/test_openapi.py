@@ -361,11 +361,17 @@ def _raises(status: int, call: Callable[[], object]) -> None:
 def _drive_accounts_and_repositories(world: World, bot: Github) -> Repository:
     assert bot.get_user().login == "multiarch-bot"
     assert bot.get_user("acme").login == "acme"
+    world.github.add_organization("multiarch-org", members=("multiarch-bot",))
+    assert bot.get_organization("multiarch-org").login == "multiarch-org"
     upstream = bot.get_repo(UPSTREAM)
     fork = upstream.create_fork(default_branch_only=True)
     assert upstream.create_fork().full_name == fork.full_name  # 202 again, with the same fork
     assert [f.full_name for f in upstream.get_forks()] == [fork.full_name]
     assert fork.get_branch("main").commit.sha == upstream.get_branch("main").commit.sha
+    assert [b.name for b in upstream.get_branches()] == ["main"]
+    head = upstream.get_commit("main")
+    assert head.stats.total > 0
+    assert {f.filename for f in head.files} >= {"Dockerfile"}
     fork.merge_upstream("main")
     assert upstream.get_contents("Dockerfile").decoded_content.startswith(b"FROM")  # type: ignore[union-attr]
     assert {c.name for c in upstream.get_contents(".github")} == {"workflows"}  # type: ignore[union-attr]
@@ -412,6 +418,8 @@ def _drive_pulls_issues_and_labels(world: World, bot: Github, fork: Repository) 
     assert [p.number for p in upstream.get_pulls(state="all", head=head)] == [pr.number]
     assert upstream.get_pull(pr.number).mergeable is True
     pr.edit(title="Build for arm64 too", body="Why, and how")
+    assert [c.sha for c in pr.get_commits()] == [pr.head.sha]
+    assert [f.filename for f in pr.get_files()] == ["Dockerfile"]
     pr.create_issue_comment("Built for linux/amd64 and linux/arm64.")
     assert [c.body for c in pr.get_issue_comments()] == ["Built for linux/amd64 and linux/arm64."]
 
@@ -429,6 +437,7 @@ def _drive_pulls_issues_and_labels(world: World, bot: Github, fork: Repository) 
     question = owner.create_issue("Does tool run on arm64?")  # no body: GitHub sends null
     comment = question.create_comment("It should.")
     assert question.get_comment(comment.id).body == "It should."
+    question.edit(state="closed", state_reason="completed")
     assert {i.number for i in owner.get_issues(state="all")} == {pr.number, question.number}
     _raises(404, lambda: owner.get_issue(999))
 
