@@ -510,7 +510,10 @@ def test_every_answer_the_bot_can_get_matches_githubs_description(world: World) 
     stale = [quirk for quirk in QUIRKS if quirk not in checker.used_quirks]
     problems = [
         *texts(violations),
-        *(f"never exercised: {method} {route}" for method, route in unexercised),
+        *(
+            f"never exercised (add it to this test's drive): {method} {route}"
+            for method, route in unexercised
+        ),
         *(f"allow-list entry no answer needed: {quirk}" for quirk in stale),
     ]
     if problems:
