@@ -10,10 +10,13 @@ and the sandbox registry must hold, under every tag it pushes, an index of linux
 whose arm64 image's config says arm64.
 
 How each kind publishes: ``sh scripts/build.sh``, ``make push``, ``npm run docker:publish`` (plain
-``$npm_package_version``, no npm packages), ``docker buildx bake --push``, ``docker compose build --push``.
-None of these five patches adds ``docker buildx create --use`` (only the CI-file patchers do), so nothing
-here needs the ``docker-container`` builder the sandbox cannot run; ``tests/support/publishing`` refuses
-that command, so a patch that started needing it would fail here rather than pass on the default builder.
+``$npm_package_version``, no npm packages), ``docker buildx bake --push`` (twice: one target, and two that
+inherit a parent where the patch puts the platforms once), ``docker compose build --push``. Without the patch
+each of them pushes an index of linux/amd64 alone (the containerd image store wraps even one platform in an
+index), which the platforms check below rejects. None of these patches adds ``docker buildx create --use``
+(only the CI-file patchers do), so nothing here needs the ``docker-container`` builder the sandbox cannot run;
+``tests/support/publishing`` refuses that command, so a patch that started needing it would fail here rather
+than pass on the default builder.
 The Dockerfile has no ``RUN``: the sandbox daemon has no bridge network, and a project's script does not
 say ``--network host`` (a ``RUN`` under QEMU is the build stage's business, ``tests/build``).
 
@@ -46,7 +49,7 @@ pytestmark = pytest.mark.docker
 
 @dataclass(frozen=True)
 class PublishingProject:
-    kind: str
+    name: str  # the kind of build file, and how this one differs from others of its kind
     build_file: str  # the file the patch must edit
     text: str  # its content; @IMAGE@ becomes the image's name in the sandbox registry
     publish: tuple[str, ...]  # the command the project publishes with, run in its directory
@@ -120,6 +123,38 @@ target "default" {
         ("1.4.2",),
     ),
     PublishingProject(
+        "bake-inherited",
+        "docker-bake.hcl",
+        """variable "VERSION" {
+  default = "1.4.2"
+}
+
+group "default" {
+  targets = ["api", "worker"]
+}
+
+# shared by every image
+target "_common" {
+  context = "."
+  args = {
+    RELEASE = "${VERSION}"
+  }
+}
+
+target "api" {
+  inherits = ["_common"]
+  tags = ["@IMAGE@:api-${VERSION}"]
+}
+
+target "worker" {
+  inherits = ["_common"]
+  tags = ["@IMAGE@:worker-${VERSION}"]
+}
+""",
+        ("docker", "buildx", "bake", "--push"),
+        ("api-1.4.2", "worker-1.4.2"),
+    ),
+    PublishingProject(
         "compose",
         "docker-compose.yml",
         """services:
@@ -158,11 +193,11 @@ def patch_for(root: Path) -> Patch:
     return propose_patch(RepoTree(root), scan, plans, PATCHERS, DOCKERFILE_PATCHER)
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=[p.kind for p in PROJECTS])
+@pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
 def test_patched_publishing_command_pushes_an_amd64_and_arm64_index(
     project: PublishingProject, docker_sandbox: DockerSandbox, loaded: list[str], tmp_path: Path
 ) -> None:
-    registry, repository = docker_sandbox.registry.address, f"patched/{project.kind}-{uuid.uuid4().hex[:10]}"
+    registry, repository = docker_sandbox.registry.address, f"patched/{project.name}-{uuid.uuid4().hex[:10]}"
     image = f"{registry}/{repository}"
     loaded += [f"{image}:{tag}" for tag in project.tags]
     root = materialise(tmp_path / "project", project, docker_sandbox.ref("library/busybox"), image)
