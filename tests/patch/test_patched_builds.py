@@ -11,12 +11,13 @@ whose arm64 image's config says arm64.
 
 How each kind publishes: ``sh scripts/build.sh``, ``make push``, ``npm run docker:publish`` (plain
 ``$npm_package_version``, no npm packages), ``docker buildx bake --push`` (twice: one target, and two that
-inherit a parent where the patch puts the platforms once), ``docker compose build --push``. Without the patch
-each of them pushes an index of linux/amd64 alone (the containerd image store wraps even one platform in an
-index), which the platforms check below rejects. None of these patches adds ``docker buildx create --use``
-(only the CI-file patchers do), so nothing here needs the ``docker-container`` builder the sandbox cannot run;
+inherit a parent where the patch puts the platforms once), ``docker compose build --push``. Unpatched, these
+flows publish linux/amd64 alone (in an index of one platform: the containerd image store wraps it), which the
+platforms check below rejects. None of these patches adds ``docker buildx create --use`` (only the CI-file
+patchers do), so nothing here needs the ``docker-container`` builder the sandbox cannot run;
 ``tests/support/publishing`` refuses that command, so a patch that started needing it would fail here rather
 than pass on the default builder.
+
 The Dockerfile has no ``RUN``: the sandbox daemon has no bridge network, and a project's script does not
 say ``--network host`` (a ``RUN`` under QEMU is the build stage's business, ``tests/build``).
 
