@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import docker
@@ -104,15 +104,39 @@ def _parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser(
         "sandbox",
-        help="start, stop or inspect the local registry, Docker engine (buildx + QEMU) and base images",
+        help="start, stop, inspect or seed the local GitHub, registry, dockerd (buildx, QEMU), base images",
         description=sandbox_control.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sandbox.add_argument("action", choices=("up", "down", "status"))
-    sandbox.add_argument("--state", type=Path, default=sandbox_control.DEFAULT_STATE, help="state directory")
-    sandbox.add_argument("--json", action="store_true", help="print the endpoints as JSON")
+    _add_sandbox_options(sandbox, suppress=False)
+    actions = sandbox.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = actions.add_parser(
+        "up", help="start (or reuse) everything and print the endpoints and the bot's token"
+    )
+    up.add_argument(
+        "--no-engine",
+        action="store_true",
+        help="only the local GitHub and the registry: no dockerd, no base images (no Docker needed)",
+    )
+    actions.add_parser("down", help="stop what `up` started from this state directory, and nothing else")
+    actions.add_parser("status", help="show what runs")
+    seed = actions.add_parser("seed", help="import a local directory as an upstream repository")
+    seed.add_argument("directory", type=Path, metavar="DIR")
+    seed.add_argument("full_name", metavar="OWNER/NAME")
+    seed.add_argument("--replace", action="store_true", help="replace an existing repository of that name")
+    for action in actions.choices.values():
+        _add_sandbox_options(action, suppress=True)
     sandbox.set_defaults(command=_sandbox)
     return parser
+
+
+def _add_sandbox_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # On `sandbox` and on each action, so `sandbox --json up` and `sandbox up --json` both work; an
+    # action's suppressed defaults keep it from overwriting what was given before the action.
+    state_default: object = argparse.SUPPRESS if suppress else sandbox_control.DEFAULT_STATE
+    json_default: object = argparse.SUPPRESS if suppress else False
+    parser.add_argument("--state", type=Path, default=state_default, help="state directory")
+    parser.add_argument("--json", action="store_true", default=json_default, help="print JSON")
 
 
 def _add_scan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -200,18 +224,34 @@ def _scan_checkout(
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    if args.action == "up":
+    endpoints: dict[str, object]
+    if args.action == "up" and args.no_engine:
+        endpoints = sandbox_control.up_services(args.state).endpoints()
+    elif args.action == "up":
         endpoints = sandbox_control.up(args.state).endpoints()
     elif args.action == "down":
         endpoints = {"stopped": sandbox_control.down(args.state)}
+    elif args.action == "seed":
+        endpoints = sandbox_control.seed(
+            args.directory, args.full_name, replace=args.replace, state=args.state
+        )
     else:
         endpoints = sandbox_control.status(args.state)
     if args.json:
         print(json.dumps(endpoints, indent=2))
     else:
-        for key, value in endpoints.items():
-            print(f"{key}: {json.dumps(value) if isinstance(value, dict | list) else value}")
+        _print_fields(endpoints)
     return EXIT_OK
+
+
+def _print_fields(fields: Mapping[str, object], indent: str = "") -> None:
+    """``key: value`` lines; a mapping of plain values gets its own indented lines, anything else JSON."""
+    for key, value in fields.items():
+        if isinstance(value, dict) and value and not any(isinstance(v, dict | list) for v in value.values()):
+            print(f"{indent}{key}:")
+            _print_fields(value, indent + "  ")
+        else:
+            print(f"{indent}{key}: {json.dumps(value) if isinstance(value, dict | list) else value}")
 
 
 def _wanted_platforms(flags: Sequence[str] | None, config: Config) -> tuple[Platform, ...]:
