@@ -18,11 +18,13 @@ from enum import StrEnum
 from pathlib import Path
 
 import docker
+from github.Repository import Repository
 
 from bot.build.buildx import mirrored_bases
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
 from bot.build.verify import VerifySettings, docker_runner, verify
+from bot.cache import Remembered, RepoCache, settings_fingerprint
 from bot.config import Config
 from bot.errors import BotError
 from bot.forge import github as forge
@@ -118,8 +120,25 @@ class RunContext:
     gate: Gate | None = None
     may_open: Callable[[], bool] = field(default=lambda: True)  # the run's pull-request cap
     on_stage: Callable[[str, str], None] = field(default=lambda repo, stage: None)  # live progress
+    cache: RepoCache | None = None  # what earlier runs learnt: unchanged repositories are not cloned
+    fingerprint: str = ""  # of the run's settings (version, config): part of what "unchanged" means
 
 
+# outcomes that only a push upstream (new pushed_at) or new settings can change; not BLOCKED: a base
+# image can gain arm64 in its registry without the repository changing
+_CACHEABLE = frozenset(
+    {
+        Verdict.OPENED,
+        Verdict.UPDATED,
+        Verdict.UP_TO_DATE,
+        Verdict.DECLINED,
+        Verdict.MERGED,
+        Verdict.NOTHING_TO_DO,
+        Verdict.FAILED,
+    }
+)
+_PR_LIVES = frozenset({Verdict.OPENED, Verdict.UPDATED, Verdict.UP_TO_DATE})
+_PR_STATE_OF = {Verdict.DECLINED: PrState.DECLINED, Verdict.MERGED: PrState.MERGED}
 _BY_PR_STATE = {
     PrState.OPENED: Verdict.OPENED,
     PrState.UPDATED: Verdict.UPDATED,
@@ -131,20 +150,54 @@ _BY_PR_STATE = {
 
 def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
     started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="repo-", dir=ctx.workspace))
+    workdir: Path | None = None
     try:
-        outcome = _stages(target, ctx, workdir)
+        ctx.on_stage(target.full_name, "clone")
+        upstream_repo = forge.upstream(ctx.forge.gh, target.full_name)
+        key = (target.full_name, str(upstream_repo.pushed_at), settings_fingerprint(ctx.fingerprint, target))
+        outcome = _recalled(target, ctx, *key)
+        if outcome is None:
+            workdir = Path(tempfile.mkdtemp(prefix="repo-", dir=ctx.workspace))
+            outcome = _stages(target, ctx, workdir, upstream_repo)
+            _remember(ctx, *key, outcome)
     except BotError as error:
         outcome = RepoOutcome(target.full_name, Verdict.ERROR, (str(error),))
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     return replace(outcome, seconds=round(time.monotonic() - started, 2))
 
 
-def _stages(target: RepoTarget, ctx: RunContext, workdir: Path) -> RepoOutcome:
+def _recalled(
+    target: RepoTarget, ctx: RunContext, name: str, pushed_at: str, fingerprint: str
+) -> RepoOutcome | None:
+    """The last run's outcome, when neither the repository nor the settings changed since."""
+    if ctx.cache is None or ctx.gate is not None:
+        return None
+    seen = ctx.cache.recall(name, pushed_at, fingerprint)
+    if seen is None or seen.verdict not in _CACHEABLE:
+        return None
+    verdict = Verdict(seen.verdict)
+    pr = None
+    if seen.pr_number is not None and seen.pr_url is not None:
+        verdict = Verdict.UP_TO_DATE if verdict in _PR_LIVES else verdict
+        pr = PrRef(seen.pr_number, seen.pr_url, _PR_STATE_OF.get(verdict, PrState.UP_TO_DATE))
+    return RepoOutcome(name, verdict, ("unchanged since the last run", *seen.reasons), pr)
+
+
+def _remember(ctx: RunContext, name: str, pushed_at: str, fingerprint: str, outcome: RepoOutcome) -> None:
+    if ctx.cache is None or ctx.gate is not None or outcome.verdict not in _CACHEABLE:
+        return
+    reasons = tuple(r for r in outcome.reasons if r != "unchanged since the last run")
+    pr = outcome.pr
+    remembered = Remembered(
+        outcome.verdict.value, reasons, pr.number if pr else None, pr.html_url if pr else None
+    )
+    ctx.cache.remember(name, pushed_at, fingerprint, remembered)
+
+
+def _stages(target: RepoTarget, ctx: RunContext, workdir: Path, upstream_repo: Repository) -> RepoOutcome:
     name, wanted = target.full_name, target.platforms or ctx.config.platforms
-    ctx.on_stage(name, "clone")
-    upstream_repo = forge.upstream(ctx.forge.gh, name)
     published = _already_multi_arch(target, ctx, wanted)
     if published:
         return RepoOutcome(name, Verdict.NOTHING_TO_DO, (published,))
@@ -179,7 +232,7 @@ def _stages(target: RepoTarget, ctx: RunContext, workdir: Path) -> RepoOutcome:
 
     ctx.on_stage(name, "forge")
     text = render_pr(patched, patch, result, related=[str(issue) for issue in target.related])
-    published_pr = publish(session, upstream_repo, checkout, patch, text, may_open=ctx.may_open())
+    published_pr = publish(session, upstream_repo, checkout, patch, text, may_open=ctx.may_open)
     verdict = Verdict.HELD if published_pr.pr is None else _BY_PR_STATE[published_pr.pr.state]
     if verdict is Verdict.UP_TO_DATE and published_pr.pushed:
         verdict = Verdict.UPDATED  # same text, new commit: the branch was refreshed

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot import proc
+from bot.cache import RepoCache
 from bot.config import config_from_mapping
 from bot.forge import github as forge
 from bot.forge.github import ForgeSettings
@@ -34,7 +35,7 @@ class Fleet:
     bot_token: str
     workspace: Path
 
-    def run(self, name: str, *, gate: Gate | None = None) -> RepoOutcome:
+    def run(self, name: str, *, gate: Gate | None = None, cache: RepoCache | None = None) -> RepoOutcome:
         config = config_from_mapping(
             {
                 "registry_mirrors": {"docker.io": self.sandbox.registry.address},
@@ -54,7 +55,10 @@ class Fleet:
         gh = forge.connect(self.bot_token, behaviour)
         session = Forge(gh, self.bot_token, forge.whoami(gh), config.github, behaviour)
         with RegistryClient(mirrors=config.registry_mirrors, timeout=5, total_budget=20) as registry:
-            return run_repo(RepoTarget(name), RunContext(config, session, registry, self.workspace, gate))
+            context = RunContext(
+                config, session, registry, self.workspace, gate, cache=cache, fingerprint="v1"
+            )
+            return run_repo(RepoTarget(name), context)
 
     def pulls(self, name: str) -> list[tuple[int, str]]:
         repo = self.github.repo(name)
@@ -193,3 +197,21 @@ def test_the_dry_run_gates_stop_before_anything_is_written(fleet: Fleet) -> None
     assert [edit.path for edit in patched.patch.edits] == ["package.json"]
     assert fleet.github.repo("multiarch-bot/azurite") is None
     assert fleet.pulls("azure/azurite") == []
+
+
+def test_an_unchanged_repository_costs_one_api_call_and_no_clone(fleet: Fleet, tmp_path: Path) -> None:
+    cache = RepoCache(tmp_path / "cache")
+    first = fleet.run("azure/azurite", cache=cache)
+    assert first.verdict is Verdict.OPENED, first.reasons
+    requests: list[str] = []
+    fleet.github.observer = lambda exchange: requests.append(f"{exchange.method} {exchange.path}")
+    again = fleet.run("azure/azurite", cache=RepoCache(tmp_path / "cache"))  # a new process reads the file
+    assert again.verdict is Verdict.UP_TO_DATE
+    assert again.reasons[0] == "unchanged since the last run"
+    assert again.pr is not None
+    assert first.pr is not None
+    assert (again.pr.number, again.pr.html_url) == (first.pr.number, first.pr.html_url)
+    assert [r for r in requests if r != "GET /user"] == ["GET /repos/azure/azurite"]
+    fleet.move_upstream("azure/azurite")
+    moved = fleet.run("azure/azurite", cache=cache)
+    assert (moved.verdict, moved.pushed) == (Verdict.UPDATED, True)

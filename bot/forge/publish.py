@@ -9,6 +9,7 @@ cannot pick up: the branch is pushed before the pull request is opened, and both
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,10 +82,11 @@ def publish(
     patch: Patch,
     text: PrText,
     *,
-    may_open: bool = True,
+    may_open: Callable[[], bool] = lambda: True,
 ) -> Publication:
-    """Push the checkout's HEAD (``commit_change``'s commit) to the fork and propose it; ``may_open`` False
-    holds back a new pull request (the run's cap) while an existing one is still kept up to date."""
+    """Push the checkout's HEAD (``commit_change``'s commit) to the fork and propose it. ``may_open`` is
+    asked only when a new pull request would be opened (the run's cap takes one from its budget); an
+    existing one is kept up to date regardless."""
     settings, notes = session.settings, []
     if any(edit.path.startswith(WORKFLOWS) for edit in patch.edits):
         forge.check_can_push_workflows(session.identity)
@@ -97,7 +99,7 @@ def publish(
     if existing is not None and existing.state != "open" and not settings.reopen_declined:
         state = PrState.MERGED if existing.merged else PrState.DECLINED
         return Publication(PrRef(existing.number, existing.html_url, state), False)
-    if existing is None and not may_open:
+    if existing is None and not may_open():
         return Publication(None, False, ("the run's pull-request limit is reached; the next run opens it",))
 
     synced = forge.sync_fork(fork, upstream_repo.default_branch)
