@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import config_from_mapping, load_config
+from bot.config import Config, Sources, TargetSettings, config_from_mapping, load_config
 from bot.errors import ConfigError
 from bot.model import ARM64, DEFAULT_PLATFORMS, Platform
 
@@ -104,3 +104,135 @@ def test_bad_github_and_limit_settings_are_located(settings: dict[str, object], 
     with pytest.raises(ConfigError) as caught:
         config_from_mapping(settings)
     assert message in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------- targets and sources
+
+
+def test_targets_are_names_or_mappings_with_overrides() -> None:
+    config = config_from_mapping(
+        {
+            "targets": [
+                "Azure/Azurite",
+                {
+                    "repo": "acme/tool",
+                    "platforms": ["linux/arm64"],
+                    "skip_dockerfiles": ["./test/Dockerfile"],
+                    "image": "acme/tool:latest",
+                    "build_args": {"VERSION": 18, "FLAVOUR": "slim"},
+                    "smoke_command": "tool --version 'a b'",
+                    "draft": True,
+                    "labels": ["arm64"],
+                },
+            ]
+        }
+    )
+    bare, full = config.targets
+    assert (bare.repo, bare.platforms, bare.smoke_command, bare.draft) == ("Azure/Azurite", None, None, None)
+    assert full.platforms == (ARM64,)
+    assert full.skip_dockerfiles == ("test/Dockerfile",)
+    assert dict(full.build_args) == {"VERSION": "18", "FLAVOUR": "slim"}
+    assert full.smoke_command == ("tool", "--version", "a b")
+    assert (full.draft, full.labels) == (True, ("arm64",))
+
+
+def test_a_smoke_command_list_is_the_argv_as_given() -> None:
+    config = config_from_mapping({"targets": [{"repo": "a/b", "smoke_command": ["sh", "-c", "x | y"]}]})
+    assert config.targets[0].smoke_command == ("sh", "-c", "x | y")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"targets": ["a/b", "c/d", "e/f", {"repo": "g/h", "platforms": ["linux/arm65"]}]},
+            r"targets\[3\]\.platforms\[0\]: 'linux/arm65' is not a platform",
+        ),
+        (
+            {"targets": ["a/b", "nope"]},
+            r"targets\[1\]: 'nope' is not a GitHub repository \(expected owner/repo\)",
+        ),
+        ({"targets": [{"repo": "-a/b"}]}, r"targets\[0\]\.repo: '-a/b' is not a GitHub repository"),
+        ({"targets": [{"repo": "a/" + "x" * 101}]}, r"targets\[0\]\.repo: .* is not a GitHub repository"),
+        ({"targets": [{"repo": "a/b.git"}]}, r"targets\[0\]\.repo: 'a/b\.git': write the repository without"),
+        ({"targets": ["a/.."]}, r"targets\[0\]: 'a/\.\.' is not a GitHub repository name"),
+        ({"targets": [12]}, r"targets\[0\]: 12 is neither owner/repo nor a mapping"),
+        (
+            {"targets": [{"repo": "a/b", "platform": []}]},
+            r"targets\[0\]\.platform: Extra inputs are not permitted",
+        ),
+        (
+            {"targets": [{"repo": "a/b", "smoke_command": "x 'y"}]},
+            r"targets\[0\]\.smoke_command: .*cannot be split",
+        ),
+        (
+            {"targets": [{"repo": "a/b", "smoke_command": ""}]},
+            r"targets\[0\]\.smoke_command: an empty command",
+        ),
+        (
+            {"targets": [{"repo": "a/b", "build_args": {"1X": "y"}}]},
+            r"targets\[0\]\.build_args: '1X' is not a",
+        ),
+        (
+            {"targets": [{"repo": "a/b", "image": "Not An Image"}]},
+            r"targets\[0\]\.image: invalid image reference",
+        ),
+        (
+            {"targets": [{"repo": "a/b", "skip_dockerfiles": ["../x"]}]},
+            r"skip_dockerfiles: '\.\./x' is not a",
+        ),
+        (
+            {"targets": [{"repo": "a/b", "labels": ["a,b"]}]},
+            r"targets\[0\]\.labels\[0\]: 'a,b' is not a GitHub",
+        ),
+        ({"sources": {"requests_repo": "x"}}, r"sources\.requests_repo: 'x' is not a GitHub repository"),
+        ({"sources": {"search": "x" * 300}}, r"sources\.search: a search query is 1-"),
+        ({"sources": {"label": ""}}, r"sources\.label: '' is not a GitHub label"),
+        (
+            {"sources": {"max_requests": 0}},
+            r"sources\.max_requests: Input should be greater than or equal to 1",
+        ),
+        ({"sources": {"requests": "a/b"}}, r"sources\.requests: Extra inputs are not permitted"),
+        ({"concurrency": 33}, r"concurrency: Input should be less than or equal to 32"),
+        ({"cache_dir": " "}, r"cache_dir: an empty path; write null to disable the cache"),
+    ],
+)
+def test_bad_targets_and_sources_are_located(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config_from_mapping(settings)
+
+
+def test_a_refused_only_platform_gives_one_error_not_two() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping({"targets": [{"repo": "a/b", "platforms": ["linux/arm65"]}]})
+    assert "at least 1 item" not in str(caught.value)
+
+
+def test_a_repository_listed_twice_is_refused_with_both_places() -> None:
+    with pytest.raises(
+        ConfigError, match=r"targets: targets\[0\] and targets\[2\] both name 'azure/azurite'"
+    ):
+        config_from_mapping({"targets": ["Azure/Azurite", "acme/tool", {"repo": "azure/azurite"}]})
+
+
+def test_sources_concurrency_and_cache_have_documented_defaults() -> None:
+    config = config_from_mapping({})
+    assert config.targets == ()
+    assert config.sources.requests_repo is None
+    assert config.sources.label == "multiarch-request"
+    assert config.sources.search is None
+    assert config.sources.link_upstream_issues is True
+    assert config.concurrency == 2
+    assert config.cache_dir == Path(".state/cache")
+    assert config_from_mapping({"cache_dir": None}).cache_dir is None
+
+
+def test_the_shipped_example_loads_and_lists_azurite() -> None:
+    example = Path(__file__).parents[1] / "config" / "example.yaml"
+    config = load_config(example)
+    assert "Azure/Azurite" in [target.repo for target in config.targets]
+    text = example.read_text()
+    documented = {*Config.model_fields, *(f"sources.{key}" for key in Sources.model_fields)}
+    documented |= {f"targets.{key}" for key in TargetSettings.model_fields}
+    for key in documented:  # every key appears in the example, so it doubles as the reference
+        assert f"{key.rsplit('.', 1)[-1]}:" in text, key
