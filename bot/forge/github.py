@@ -8,13 +8,15 @@ that is ours is a fork's readiness: GitHub creates forks asynchronously.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
@@ -191,6 +193,87 @@ def comment(repo: Repository, number: int, body: str) -> str:
     issue = _call(f"reading {repo.full_name}#{number}", lambda: repo.get_issue(number))
     made = _call(f"commenting on {repo.full_name}#{number}", lambda: issue.create_comment(body))
     return str(made.html_url)
+
+
+@dataclass(frozen=True)
+class IssueText:
+    """An issue as the sources read it: where it is, and its (untrusted) text."""
+
+    repo: str  # owner/name
+    number: int
+    title: str
+    body: str
+    html_url: str
+    comments: int  # how many: none means there is nothing to read for markers
+    is_pull: bool
+    is_open: bool
+
+
+def labelled_issues(gh: Github, full_name: str, label: str, limit: int) -> list[IssueText]:
+    """Open issues of ``full_name`` that carry ``label``, oldest first, at most ``limit`` read."""
+
+    def read() -> list[IssueText]:
+        found = _lazy_repo(gh, full_name).get_issues(
+            state="open", labels=[label], sort="created", direction="asc"
+        )
+        return _texts(found, limit)
+
+    return _call(f"listing open issues labelled {label!r} in {full_name}", read)
+
+
+def search_issues(
+    gh: Github, query: str, limit: int, *, sort: str = "created", order: str = "asc"
+) -> tuple[list[IssueText], bool]:
+    """``GET /search/issues``: at most ``limit`` results (30 a page), and whether GitHub said they are
+    incomplete (its search timed out). Search has its own budget: 30 requests a minute."""
+
+    def read() -> tuple[list[IssueText], bool]:
+        results = gh.search_issues(query, sort=sort, order=order)
+        found = _texts(results, limit)
+        return found, limit > 0 and bool(results.incomplete_results)  # limit 0 read no page: nothing to ask
+
+    return _call(f"searching issues for {query!r}", read)
+
+
+def comment_bodies(gh: Github, full_name: str, number: int, limit: int) -> list[str]:
+    """The first ``limit`` comments of an issue, oldest first (the bot looks for its own markers)."""
+    issue = _lazy_issue(gh, full_name, number)
+    return _call(
+        f"reading the comments of {full_name}#{number}",
+        lambda: [str(c.body or "") for c in itertools.islice(issue.get_comments(), limit)],
+    )
+
+
+def comment_on(gh: Github, full_name: str, number: int, body: str) -> str:
+    """Comment on an issue by its number, without reading it first; returns the comment's URL."""
+    issue = _lazy_issue(gh, full_name, number)
+    made = _call(f"commenting on {full_name}#{number}", lambda: issue.create_comment(body))
+    return str(made.html_url)
+
+
+def _lazy_repo(gh: Github, full_name: str) -> Repository:
+    # Lazy: listing its issues needs the URL only, not a GET of the repository first.
+    return Repository(gh.requester.withLazy(True), url=f"/repos/{full_name}")
+
+
+def _lazy_issue(gh: Github, full_name: str, number: int) -> Issue:
+    return Issue(gh.requester.withLazy(True), url=f"/repos/{full_name}/issues/{number}")
+
+
+def _texts(issues: Iterable[Issue], limit: int) -> list[IssueText]:
+    return [
+        IssueText(
+            repo="/".join(issue.repository_url.rstrip("/").split("/")[-2:]),
+            number=issue.number,
+            title=str(issue.title or ""),
+            body=str(issue.body or ""),
+            html_url=issue.html_url,
+            comments=int(issue.comments or 0),
+            is_pull=issue.pull_request is not None,
+            is_open=issue.state == "open",
+        )
+        for issue in itertools.islice(issues, max(0, limit))
+    ]
 
 
 def check_budget(gh: Github, reserve: int) -> None:
