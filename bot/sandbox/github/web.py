@@ -16,6 +16,7 @@ lazy update of an open PR's head (``pulls.refresh``), which the API does on ever
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ from bot.sandbox.github.web_html import CONTENT_SECURITY_POLICY, esc, link, page
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+_log = logging.getLogger(__name__)
 MAX_FILES = 1000
 MAX_BLOB = 1 << 20
 
@@ -82,6 +84,9 @@ class WebView:
         except HTTPException as error:  # a write method: the view is read-only
             response = Response(f"{error.code} {error.name}\n", status=error.code or 500)
             response.content_type = "text/plain; charset=utf-8"
+        except Exception:  # a bug here: a plain 500 for the browser, the trace in the server's log
+            _log.exception("GET %s failed", request.path)
+            response = Response("500 Internal Server Error\n", status=500, content_type="text/plain")
         with self.store.reading() as state:
             secrets = [state.admin_token, *state.tokens]
         response.set_data(proc.redact(response.get_data(as_text=True), secrets))
@@ -106,7 +111,7 @@ class WebView:
         return page(owner, heading + _repo_table(repos), [(f"/{owner}", owner)])
 
     def _repo(self, request: Request, owner: str, name: str) -> str:
-        repo, forks = self._lookup(request, owner, name, lambda state, repo: _forks_of(state, repo))
+        repo, forks = self._lookup(request, owner, name, _forks_of)
         git_dir = self.store.git_dir(repo.full_name)
         branch = repo.default_branch
         files = _files(git_dir, f"refs/heads/{branch}")
