@@ -224,7 +224,10 @@ def _admin(
         except requests.RequestException as error:
             raise SandboxError(f"the local GitHub did not answer {method} {path}: {error}") from None
     if answer.status_code >= 400:
-        message = answer.json().get("message", answer.text) if answer.content else answer.reason
+        try:
+            message = answer.json()["message"]
+        except (ValueError, KeyError, TypeError):
+            message = answer.text.strip() or answer.reason
         raise SandboxError(f"the local GitHub refused {method} {path}: {message}")
     result: dict[str, Any] = answer.json() if answer.content else {}
     return result
