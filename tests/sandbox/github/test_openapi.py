@@ -396,7 +396,7 @@ def _drive_git_refs(world: World, bot: Github, fork: Repository) -> None:
     _raises(422, lambda: fork.create_git_ref("refs/heads/main", main.object.sha))
     _raises(404, lambda: fork.get_git_ref("heads/nothing"))
     # What PyGithub has no method for, but GitHub still answers: git/refs/{ref} reads, and writes on the
-    # singular git/ref/{ref} URL that get_git_ref's refs carried in older PyGithub versions.
+    # singular git/ref/{ref} URL (PyGithub's recordings show GitHub's 204 to DELETE git/ref/heads/…).
     requester = bot.requester
     requester.requestJsonAndCheck("GET", f"{fork.url}/git/refs/heads/main")
     requester.requestJsonAndCheck("GET", f"{fork.url}/git/refs/heads")
