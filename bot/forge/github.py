@@ -276,6 +276,34 @@ def _texts(issues: Iterable[Issue], limit: int) -> list[IssueText]:
     ]
 
 
+def upsert_issue(repo: Repository, title: str, body: str, marker: str, *, creator: str | None = None) -> str:
+    """The bot's one issue that carries ``marker`` (the dashboard): edited if it says something else,
+    opened if there is none; returns its URL.
+
+    It is looked for among the open issues ``creator`` opened (default: the token's user), by the marker
+    in the body, else by the exact title, so an issue someone else opens with the marker is never taken.
+    An installation token has no user to ask for: pass ``creator`` (``github-actions[bot]`` for the
+    Actions token)."""
+    login = creator or _login(repo)
+    listed = _call(
+        f"listing {login}'s open issues in {repo.full_name}",
+        # PyGithub sends a login as it is (it asserts str or NamedUser; its annotation says NamedUser)
+        lambda: list(repo.get_issues(state="open", creator=login)),  # type: ignore[arg-type]
+    )
+    ours = [i for i in listed if i.pull_request is None and i.user.login.lower() == login.lower()]
+    found = next((i for i in ours if marker in (i.body or "")), None) or next(
+        (i for i in ours if i.title == title), None
+    )
+    if found is None:
+        made = _call(
+            f"opening an issue in {repo.full_name}", lambda: repo.create_issue(title=title, body=body)
+        )
+        return str(made.html_url)
+    if found.title != title or (found.body or "") != body:
+        _call(f"updating {repo.full_name}#{found.number}", lambda: found.edit(title=title, body=body))
+    return str(found.html_url)
+
+
 def check_budget(gh: Github, reserve: int) -> None:
     """Stop cleanly (the next run resumes) before the primary rate limit would stop us mid-repository."""
     remaining, limit = gh.rate_limiting
@@ -335,6 +363,12 @@ def _wait_until_ready(fork: Repository, branch: str, timeout: float, sleep: Call
                 ) from None
         sleep(delay)
         delay = min(delay * 2, 15.0)
+
+
+def _login(repo: Repository) -> str:
+    """The token's own login, through the repository's connection (``GET /user``)."""
+    _, data = _call("reading the token's user", lambda: repo.requester.requestJsonAndCheck("GET", "/user"))
+    return str(data["login"])
 
 
 def _call(what: str, call: Callable[[], _T]) -> _T:

@@ -126,8 +126,8 @@ def run_document(outcomes: Sequence[RepoOutcome], facts: RunFacts) -> dict[str, 
     columns = platform_columns(outcomes)
     return {
         "schema": RUN_SCHEMA,
-        "started": _iso(facts.started),
-        "finished": _iso(facts.finished),
+        "started": iso_utc(facts.started),
+        "finished": iso_utc(facts.finished),
         "seconds": round(facts.seconds, 2),
         "gate": None if facts.gate is None else str(facts.gate),
         "shard": facts.shard,
@@ -202,7 +202,8 @@ def _platform_result(result: PlatformResult) -> dict[str, Any]:
     }
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-28T09:12:05Z``; a naive time is taken as UTC."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -215,7 +216,7 @@ def run_markdown(outcomes: Sequence[RepoOutcome], facts: RunFacts, *, limit: int
     rows = [[_md(o.target, 140), str(o.verdict), _markdown_detail(o), duration(o.seconds)] for o in outcomes]
     table = md.table(["repository", "verdict", "pull request or reason", "time"], rows)
     blocks = ["### multiarch-bot run", "", _md(headline(outcomes, facts), 1000), "", *table]
-    tail = f"<sub>{RUN_SCHEMA} · {_iso(facts.finished)}</sub>\n"
+    tail = f"<sub>{RUN_SCHEMA} · {iso_utc(facts.finished)}</sub>\n"
     text, _ = md.fit(blocks, tail, limit, "{omitted} more rows are in the JSON report.")
     return text
 
