@@ -27,7 +27,7 @@ from bot.report.run import duration, outcome_detail, plain
 _UP_AND_CLEAR = "\x1b[{n}F\x1b[J"  # to the start of the line n lines up, then clear to the screen's end
 
 
-class RunProgress:
+class Progress:
     """What the run calls: ``started(repo)``, ``stage(repo, stage)`` (the pipeline's ``on_stage``),
     ``finished(outcome)``, and ``close()`` at the end (or use it as a context manager)."""
 
@@ -83,7 +83,7 @@ class RunProgress:
                 self._emit(_UP_AND_CLEAR.format(n=self._drawn))
                 self._drawn = 0
 
-    def __enter__(self) -> RunProgress:
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from bot.pipeline import RepoOutcome, Verdict
-from bot.report.progress import RunProgress
+from bot.report.progress import Progress
 from tests.report.fleet import BLOCKED, HOSTILE, OPENED
 
 ESCAPE = re.compile(r"\x1b\[(\d*)([A-Za-z])")
@@ -57,7 +57,7 @@ def _a_capable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_not_a_terminal_gives_plain_lines_without_escape_codes() -> None:
     out = io.StringIO()
-    progress = RunProgress(3, out)
+    progress = Progress(3, out)
     assert not progress.live
     progress.started("acme/tool")
     progress.stage("acme/tool", "scan")
@@ -74,7 +74,7 @@ def test_not_a_terminal_gives_plain_lines_without_escape_codes() -> None:
 
 def test_hostile_names_and_reasons_stay_on_one_plain_line() -> None:
     out = io.StringIO()
-    progress = RunProgress(1, out)
+    progress = Progress(1, out)
     progress.stage(HOSTILE.target, "clone\x1b[2J\n::error::x")
     progress.finished(HOSTILE)
     lines = out.getvalue().splitlines()
@@ -85,7 +85,7 @@ def test_hostile_names_and_reasons_stay_on_one_plain_line() -> None:
 
 def test_a_terminal_gets_one_live_area_redrawn_in_place() -> None:
     out = Terminal()
-    progress = RunProgress(3, out, columns=80)
+    progress = Progress(3, out, columns=80)
     assert progress.live
     progress.started("acme/tool")
     progress.started("acme/legacy")
@@ -109,7 +109,7 @@ def test_a_terminal_gets_one_live_area_redrawn_in_place() -> None:
 
 def test_live_area_lines_are_cut_to_the_width_and_finished_lines_kept_whole() -> None:
     out = Terminal()
-    with RunProgress(2, out, columns=30) as progress:
+    with Progress(2, out, columns=30) as progress:
         progress.stage("acme/" + "x" * 50, "build")
         progress.finished(replace(OPENED, target="acme/" + "y" * 50))
         finished, *area = screen(out.getvalue())
@@ -119,13 +119,13 @@ def test_live_area_lines_are_cut_to_the_width_and_finished_lines_kept_whole() ->
 
 def test_wide_characters_count_as_two_cells() -> None:
     out = Terminal()
-    RunProgress(1, out, columns=21).stage("acme/界界界界界界界界界", "scan")
+    Progress(1, out, columns=21).stage("acme/界界界界界界界界界", "scan")
     assert screen(out.getvalue())[1] == "  acme/界界界界界界…"
 
 
 def test_many_running_repositories_are_counted_past_the_rows_shown() -> None:
     out = Terminal()
-    progress = RunProgress(20, out, columns=80, max_rows=3)
+    progress = Progress(20, out, columns=80, max_rows=3)
     for i in range(15):
         progress.started(f"acme/r{i}")
     assert screen(out.getvalue())[-1] == "  … and 12 more"
@@ -134,7 +134,7 @@ def test_many_running_repositories_are_counted_past_the_rows_shown() -> None:
 
 def test_hostile_text_cannot_escape_the_live_area() -> None:
     out = Terminal()
-    progress = RunProgress(1, out, columns=200)
+    progress = Progress(1, out, columns=200)
     progress.stage(HOSTILE.target, "scan\x1b[10A")
     progress.finished(HOSTILE)
     codes = {match[0] for match in ESCAPE.finditer(out.getvalue())}
@@ -144,7 +144,7 @@ def test_hostile_text_cannot_escape_the_live_area() -> None:
 @pytest.mark.parametrize("stream", [io.StringIO(), Terminal()], ids=["plain", "terminal"])
 def test_concurrent_workers_never_interleave_lines(stream: io.StringIO) -> None:
     workers, each = 8, 40
-    progress = RunProgress(workers * each, stream, columns=120)
+    progress = Progress(workers * each, stream, columns=120)
 
     def work(worker: int) -> None:
         for i in range(each):
@@ -169,7 +169,7 @@ def test_concurrent_workers_never_interleave_lines(stream: io.StringIO) -> None:
 
 
 def test_a_broken_stream_never_stops_the_run() -> None:
-    progress = RunProgress(1, Closed())
+    progress = Progress(1, Closed())
     progress.stage("acme/tool", "scan")
     progress.finished(OPENED)
     progress.close()
