@@ -280,19 +280,12 @@ def upsert_issue(repo: Repository, title: str, body: str, marker: str, *, creato
     """The bot's one issue that carries ``marker`` (the dashboard): edited if it says something else,
     opened if there is none; returns its URL.
 
-    It is looked for among the open issues ``creator`` opened (default: the token's user), by the marker
-    in the body, else by the exact title, so an issue someone else opens with the marker is never taken.
-    An installation token has no user to ask for: pass ``creator`` (``github-actions[bot]`` for the
-    Actions token)."""
+    Only open issues ``creator`` opened (default: the token's user) are candidates, found by the marker in
+    the body, else by the exact title, so an issue someone else plants with the marker is never taken.
+    An installation token has no user to ask: pass ``creator``, the login its issues show."""
     login = creator or _login(repo)
-    listed = _call(
-        f"listing {login}'s open issues in {repo.full_name}",
-        # PyGithub sends a login as it is (it asserts str or NamedUser; its annotation says NamedUser)
-        lambda: list(repo.get_issues(state="open", creator=login)),  # type: ignore[arg-type]
-    )
-    ours = [i for i in listed if i.pull_request is None and i.user.login.lower() == login.lower()]
-    found = next((i for i in ours if marker in (i.body or "")), None) or next(
-        (i for i in ours if i.title == title), None
+    found = _call(
+        f"listing {login}'s open issues in {repo.full_name}", lambda: _own_issue(repo, login, title, marker)
     )
     if found is None:
         made = _call(
@@ -302,6 +295,27 @@ def upsert_issue(repo: Repository, title: str, body: str, marker: str, *, creato
     if found.title != title or (found.body or "") != body:
         _call(f"updating {repo.full_name}#{found.number}", lambda: found.edit(title=title, body=body))
     return str(found.html_url)
+
+
+def _own_issue(repo: Repository, login: str, title: str, marker: str) -> Issue | None:
+    """GitHub's ``creator`` filter first (one request when the issue exists); when it finds nothing, every
+    open issue, read here, so a login the filter does not match (an app's bot) never means a duplicate."""
+    listings = (  # lazy: the second costs nothing unless the first finds nothing
+        # PyGithub sends a login as it is (it asserts str or NamedUser; its annotation says NamedUser)
+        repo.get_issues(state="open", creator=login),  # type: ignore[arg-type]
+        repo.get_issues(state="open"),
+    )
+    for listing in listings:
+        by_title = None
+        for issue in listing:
+            if issue.pull_request is not None or issue.user.login.lower() != login.lower():
+                continue
+            if marker in (issue.body or ""):
+                return issue
+            by_title = by_title or (issue if issue.title == title else None)
+        if by_title is not None:
+            return by_title
+    return None
 
 
 def check_budget(gh: Github, reserve: int) -> None:

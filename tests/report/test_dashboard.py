@@ -255,3 +255,15 @@ def test_an_issue_the_bot_opened_is_found_by_its_title_when_the_marker_is_gone(
     url = forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER, creator="multiarch-bot")  # type: ignore[arg-type]
     assert url.endswith("/issues/1")
     assert issues_of(requests_repo) == [(1, "multiarch-bot", DASHBOARD_TITLE, body)]
+
+
+def test_when_githubs_creator_filter_misses_the_issue_is_still_found_not_duplicated(
+    requests_repo: Requests,
+) -> None:
+    repo = requests_repo.repo(requests_repo.bot_token)
+    body = dashboard_body([OPENED], None, now=RUN1)
+    forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    # the local GitHub matches creator= exactly, so a login spelt otherwise finds nothing there
+    url = forge.upsert_issue(repo, DASHBOARD_TITLE, body + "x", DASHBOARD_MARKER, creator="Multiarch-Bot")  # type: ignore[arg-type]
+    assert url.endswith("/issues/1")
+    assert [n for n, *_ in issues_of(requests_repo)] == [1]
