@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from html.parser import HTMLParser
 
 from bot.forge.records import PrRef, PrState
 from bot.model import Outcome, PlatformBuild, PlatformResult
@@ -252,3 +253,31 @@ def test_html_escapes_names_reasons_and_attributes() -> None:
     assert not re.search(r'on(mouseover|click)="', page)
     assert "href=" not in page  # a URL with a quote is not linked at all
     assert not CONTROL.search(page.replace("\n", ""))
+
+
+class HtmlRows(HTMLParser):
+    """Cells per table row, and a check that rows, cells and links are closed in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[int] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("tr", "td", "th", "table", "a"):
+            self.open.append(tag)
+        if tag == "tr":
+            self.rows.append(0)
+        elif tag in ("td", "th"):
+            self.rows[-1] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("tr", "td", "th", "table", "a"):
+            assert self.open.pop() == tag
+
+
+def test_every_html_row_has_a_cell_for_every_column() -> None:
+    parser = HtmlRows()
+    parser.feed(run_html([*FLEET, HOSTILE], FACTS))
+    assert parser.open == []
+    assert parser.rows == [6] * (len(FLEET) + 2)  # repository, verdict, two platforms, detail, time
