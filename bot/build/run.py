@@ -56,13 +56,16 @@ class BuildError(BotError):
     """A build or push that had to succeed did not; the message holds BuildKit's error line."""
 
 
-def verify_tag(plan: BuildPlan, platform: Platform) -> str:
+def verify_tag(plan: BuildPlan, platform: Platform, checkout: Path | None = None) -> str:
     """``multiarch-bot-verify/<slug>:<arch>``: where one platform of ``plan`` is loaded locally.
 
     The slug names the Dockerfile and target for people; the hash keeps plans that differ only in
-    context or build args apart.
+    context or build args apart, and checkouts apart: two repositories verified at once (a fleet run's
+    workers, two test processes) both build ``Dockerfile`` in ``.``, and must not load, run or remove
+    each other's images.
     """
-    identity = json.dumps([plan.dockerfile, plan.context, plan.target, plan.build_args])
+    where = str(checkout.resolve()) if checkout is not None else ""
+    identity = json.dumps([plan.dockerfile, plan.context, plan.target, plan.build_args, where])
     digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
     readable = re.sub(r"[^a-z0-9]+", "-", f"{plan.dockerfile} {plan.target or ''}".lower()).strip("-")
     arch = re.sub(r"[^a-z0-9]+", "-", str(platform).removeprefix(f"{platform.os}/").lower())

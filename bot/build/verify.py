@@ -67,7 +67,7 @@ def docker_runner(
             checkout,
             builder=settings.builder,
             timeout=settings.build_timeout,
-            tag=verify_tag(plan, platform),
+            tag=verify_tag(plan, platform, checkout),
             base_images=base_images,
         )
         if build.outcome is not Outcome.PASSED or build.image is None:

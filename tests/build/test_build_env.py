@@ -61,6 +61,7 @@ def test_verify_tags_name_the_image_and_platform_and_keep_plans_apart() -> None:
     other_args = BuildPlan("docker/Dockerfile.prod", ".", target="Runtime", build_args=(("V", "2"),))
     assert verify_tag(other_args, ARM64) != tag
     assert verify_tag(plan, ARM64) == tag  # stable: the smoke run finds it again
+    assert verify_tag(plan, ARM64, Path("/work/a")) != verify_tag(plan, ARM64, Path("/work/b"))
 
 
 @pytest.mark.parametrize(
