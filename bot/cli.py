@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 
-from bot import __version__
+from bot import __version__, run_command
 from bot.build.buildx import mirrored_bases
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_scan_arguments(patch)
     patch.add_argument("--write", action="store_true", help="apply the edits to the checkout (PATH only)")
     patch.set_defaults(command=_patch)
+
+    run_command.add_parser(commands)
 
     sandbox = commands.add_parser(
         "sandbox",

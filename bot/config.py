@@ -203,6 +203,8 @@ class Sources(_Frozen):
     """Find each target's open issues asking for arm64 (one search per repo) and link them from the PR."""
     max_requests: Annotated[int, Field(ge=1, le=1000)] = 100
     """Request issues read per run, both sources together; the rest wait for the next run."""
+    dashboard: bool = False
+    """Keep one issue in ``requests_repo`` listing every target's state, updated at the end of each run."""
 
     @field_validator("search")
     @classmethod

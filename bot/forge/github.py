@@ -276,9 +276,17 @@ def _texts(issues: Iterable[Issue], limit: int) -> list[IssueText]:
     ]
 
 
-def upsert_issue(repo: Repository, title: str, body: str, marker: str, *, creator: str | None = None) -> str:
+def upsert_issue(
+    repo: Repository,
+    title: str,
+    body: str | Callable[[str | None], str],
+    marker: str,
+    *,
+    creator: str | None = None,
+) -> str:
     """The bot's one issue that carries ``marker`` (the dashboard): edited if it says something else,
-    opened if there is none; returns its URL.
+    opened if there is none; returns its URL. ``body`` may be a function of the issue's current body (None
+    when there is none yet), so what it says can build on what it said.
 
     Only open issues ``creator`` opened (default: the token's user) are candidates, found by the marker in
     the body, else by the exact title, so an issue someone else plants with the marker is never taken.
@@ -287,13 +295,14 @@ def upsert_issue(repo: Repository, title: str, body: str, marker: str, *, creato
     found = _call(
         f"listing {login}'s open issues in {repo.full_name}", lambda: _own_issue(repo, login, title, marker)
     )
+    text = body(found.body if found is not None else None) if callable(body) else body
     if found is None:
         made = _call(
-            f"opening an issue in {repo.full_name}", lambda: repo.create_issue(title=title, body=body)
+            f"opening an issue in {repo.full_name}", lambda: repo.create_issue(title=title, body=text)
         )
         return str(made.html_url)
-    if found.title != title or (found.body or "") != body:
-        _call(f"updating {repo.full_name}#{found.number}", lambda: found.edit(title=title, body=body))
+    if found.title != title or (found.body or "") != text:
+        _call(f"updating {repo.full_name}#{found.number}", lambda: found.edit(title=title, body=text))
     return str(found.html_url)
 
 
