@@ -12,6 +12,10 @@ The images are stand-ins named after the bases the bundled examples use:
   that answer ``--version`` and accept ``ci``, ``run build``, ``install -g`` … by doing nothing. They
   are NOT Node.js: they let a Dockerfile's npm steps run so the build itself can be proven.
 * ``acme/legacy-runtime:2.4``: busybox, amd64 only (the base that blocks an arm64 build).
+* ``library/python:3.11-slim-bookworm`` (``PYTHON_IMAGES``, built on request: the bot's own image is
+  built on it): busybox plus Debian bookworm's real CPython 3.11, pip and git with the libraries they
+  need, amd64 + arm64 (see ``debian_layer``). Unlike the official image it already has git, because a
+  ``--network none`` build cannot ``apt-get install`` it; its shell and tools are busybox's.
 
 BuildKit's default attestations are kept: real registries hold them, and the scan must ignore them.
 A build is skipped when every tag already points at the digest of this exact content: each repository
@@ -24,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,11 +37,12 @@ from bot import proc
 from bot.build.buildx import buildx_build_argv, oci_output, push_archive_argv
 from bot.errors import BotError
 from bot.model import AMD64, ARM64, Digest, ImagePlatforms, ImageRef, Platform
+from bot.sandbox.debian_layer import Member, fetch_debs, layer_members, package_closure
 from bot.sandbox.engine import EngineInfo, docker_env
 from bot.sandbox.locks import file_lock
 from bot.scan.registry import RegistryClient
 
-Flavour = Literal["busybox", "node"]
+Flavour = Literal["busybox", "node", "python"]
 BUSYBOX_PACKAGE = "busybox-static"
 _EPOCH = 1_700_000_000  # fixed mtime: the same packages give byte-identical tarballs
 _BUILD_TIMEOUT = 900.0
@@ -80,6 +85,7 @@ esac
 SHIMS: dict[Flavour, dict[str, str]] = {
     "busybox": {},
     "node": {"usr/local/bin/node": NODE_SHIM, "usr/local/bin/npm": NPM_SHIM},
+    "python": {},
 }
 DOCKERFILE = """\
 # Built by multiarch-bot (bot/sandbox/base_images.py) from Debian's busybox-static: a sandbox stand-in.
@@ -89,6 +95,16 @@ ADD rootfs-${TARGETARCH}.tar /
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CMD ["sh"]
 """
+PYTHON_DOCKERFILE = """\
+# Built by multiarch-bot (bot/sandbox/base_images.py) from Debian bookworm's python3.11, pip and git:
+# a sandbox stand-in for the official python:3.11-slim-bookworm.
+FROM scratch
+ARG TARGETARCH
+ADD rootfs-${TARGETARCH}.tar /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+CMD ["python3"]
+"""
+DOCKERFILES: dict[Flavour, str] = {"busybox": DOCKERFILE, "node": DOCKERFILE, "python": PYTHON_DOCKERFILE}
 
 
 class BaseImageError(BotError):
@@ -117,6 +133,8 @@ BASE_IMAGES = (
     BaseImage("library/node", "lts-alpine3.10", (AMD64, ARM64), "node"),
     BaseImage("acme/legacy-runtime", "2.4", (AMD64,)),
 )
+# Not in BASE_IMAGES: about 50 .debs per architecture, fetched and built only by what needs them.
+PYTHON_IMAGES = (BaseImage("library/python", "3.11-slim-bookworm", (AMD64, ARM64), "python"),)
 
 
 def build_base_images(
@@ -140,7 +158,11 @@ def build_base_images(
         for (flavour, platforms), members in groups.items():
             name = f"{flavour}-" + "-".join(p.architecture for p in platforms)
             context = work / name
-            fingerprint = write_context(context, binaries, applets, flavour, platforms)
+            layers = {
+                p.architecture: debian_layer(work / "debian", p.architecture) if flavour == "python" else ()
+                for p in platforms
+            }
+            fingerprint = write_context(context, binaries, applets, flavour, platforms, layers)
             refs = [ImageRef(registry, image.repository, image.tag) for image in members]
             marks = sorted(
                 {ImageRef(registry, r.repository, f"sandbox-{fingerprint}") for r in refs}, key=str
@@ -180,6 +202,11 @@ def fetch_busybox(cache: Path) -> dict[str, Path]:
     return binaries
 
 
+def debian_layer(cache: Path, arch: str) -> list[Member]:
+    """The Python base image's Debian packages for ``arch``, fetched into ``cache`` once, as tar members."""
+    return layer_members(fetch_debs(package_closure(arch), arch, cache), _EPOCH)
+
+
 def busybox_applets(binaries: dict[str, Path]) -> tuple[str, ...]:
     """Applet paths (``bin/sh``, ``usr/bin/env`` …) from the host's own busybox: arm64 is never run.
 
@@ -198,37 +225,54 @@ def write_context(
     applets: Sequence[str],
     flavour: Flavour,
     platforms: Sequence[Platform],
+    layers: Mapping[str, Sequence[Member]] | None = None,
 ) -> str:
-    """Lay out Dockerfile + rootfs tarballs in ``context``; a fingerprint of exactly what will be built."""
+    """Lay out Dockerfile + rootfs tarballs in ``context``; a fingerprint of exactly what will be built.
+
+    ``layers`` (by architecture) are laid over busybox: where both have a path, the layer's wins.
+    """
     context.mkdir(parents=True, exist_ok=True)
-    (context / "Dockerfile").write_text(DOCKERFILE)
-    fingerprint = hashlib.sha256(DOCKERFILE.encode())
+    dockerfile = DOCKERFILES[flavour]
+    (context / "Dockerfile").write_text(dockerfile)
+    fingerprint = hashlib.sha256(dockerfile.encode())
     for arch in sorted({platform.architecture for platform in platforms}):
-        tar = rootfs_tar(binaries[arch].read_bytes(), applets, SHIMS[flavour])
+        layer = (layers or {}).get(arch, ())
+        tar = rootfs_tar(binaries[arch].read_bytes(), applets, SHIMS[flavour], layer)
         (context / f"rootfs-{arch}.tar").write_bytes(tar)
         fingerprint.update(arch.encode() + hashlib.sha256(tar).digest())
     return fingerprint.hexdigest()[:16]
 
 
-def rootfs_tar(busybox: bytes, applets: Sequence[str], shims: dict[str, str]) -> bytes:
-    """A deterministic root filesystem: /bin/busybox, its applet symlinks, /etc/passwd, /tmp, shims."""
+def rootfs_tar(
+    busybox: bytes, applets: Sequence[str], shims: dict[str, str], layer: Sequence[Member] = ()
+) -> bytes:
+    """A deterministic root filesystem: /bin/busybox, its applet symlinks, /etc/passwd, /tmp, shims.
+
+    ``layer`` entries (Debian packages' files) come right after the directories and replace any busybox
+    entry of the same path: a real program over an applet.
+    """
     buffer = io.BytesIO()
+    taken = {member.info.name for member in layer}
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         directories = {"etc": 0o755, "root": 0o700, "tmp": 0o1777, "usr/local/bin": 0o755}
         directories |= {str(Path(path).parent): 0o755 for path in [*applets, *shims]}
-        for directory in sorted(_with_parents(directories)):
+        for directory in sorted(_with_parents(directories) - taken):
             tar.addfile(_entry(directory, tarfile.DIRTYPE, directories.get(directory, 0o755)))
+        for member in layer:
+            tar.addfile(member.info, io.BytesIO(member.data) if member.data is not None else None)
         files = {
             "bin/busybox": (busybox, 0o755),
             "etc/passwd": (b"root:x:0:0:root:/root:/bin/sh\n", 0o644),
             "etc/group": (b"root:x:0:\n", 0o644),
         } | {path: (text.encode(), 0o755) for path, text in shims.items()}
         for path, (data, mode) in sorted(files.items()):
+            if path in taken:
+                continue
             info = _entry(path, tarfile.REGTYPE, mode)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
         for applet in applets:
-            if applet not in files:
+            if applet not in files and applet not in taken:
                 link = _entry(applet, tarfile.SYMTYPE, 0o777)
                 link.linkname = "/bin/busybox"
                 tar.addfile(link)
