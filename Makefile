@@ -1,11 +1,15 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Each sets itself up first.
-.PHONY: demo demo-down test lint setup
+.PHONY: demo demo-check demo-down test lint setup
 
 setup:
 	@scripts/setup
 
 demo: setup
 	.venv/bin/python -m bot.sandbox.demo
+
+# The demo, non-interactive: a fresh local GitHub, two runs, and a non-zero exit unless the outcomes are right.
+demo-check: setup
+	.venv/bin/python -m bot.sandbox.demo --check
 
 demo-down: setup
 	.venv/bin/python -m bot.sandbox.demo --down
