@@ -14,7 +14,7 @@ from __future__ import annotations
 import yaml
 
 from bot.patch.base import PatchContext
-from bot.patch.ci_scripts import Edits, ScriptItem, login_step, patch_items, script_item
+from bot.patch.ci_scripts import Edits, ScriptItem, login_step, patch_items, step_item
 from bot.patch.yaml_spans import YamlText, lookup, scalar
 
 _REMOVABLE = frozenset({"run", "name"})  # a step made of these may go whole once its script is empty
@@ -32,16 +32,9 @@ def run_items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
         if uses:
             continue
         value = lookup(step, "run")
-        item = script_item(doc, steps, index, value) if value is not None else None
+        item = step_item(doc, steps, index, step, value, _REMOVABLE) if value is not None else None
         if item is None:
             continue
-        item.element = step
-        extra = sorted(str(k) for k in {scalar(k) for k, _ in step.value} - _REMOVABLE)
-        if extra:
-            item.kept = (
-                f"the step at line {step.start_mark.line + 1} would have nothing left to run, but it has "
-                f"{', '.join(extra)}; dropping it would drop those too"
-            )
         items.append(item)
     return items
 

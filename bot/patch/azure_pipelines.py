@@ -16,7 +16,7 @@ import yaml
 
 from bot.model import BuildKind, LeftAlone
 from bot.patch.base import PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.ci_scripts import Edits, ScriptItem, finish, login_step, patch_items, script_item
+from bot.patch.ci_scripts import Edits, ScriptItem, finish, login_step, patch_items, step_item
 from bot.patch.spans import Unpatchable
 from bot.patch.yaml_spans import (
     AliasNode,
@@ -91,16 +91,9 @@ def _items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
         value = lookup(step, key) if key else None
         if value is None:
             continue
-        item = script_item(doc, steps, index, value)
+        item = step_item(doc, steps, index, step, value, _REMOVABLE)
         if item is None:
             continue
-        item.element = step
-        extra = sorted(str(k) for k in {scalar(k) for k, _ in step.value} - _REMOVABLE)
-        if extra:
-            item.kept = (
-                f"the step at line {step.start_mark.line + 1} would have nothing left to run, but it has "
-                f"{', '.join(extra)}; dropping it would drop those too"
-            )
         items.append(item)
     return items
 

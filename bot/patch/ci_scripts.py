@@ -20,6 +20,7 @@ from bot.patch.yaml_spans import (
     compose_yaml,
     content_end,
     resolve,
+    scalar,
 )
 
 
@@ -37,6 +38,32 @@ class ScriptItem:
     style: str = ""  # "", "'", '"', "|"
     element: yaml.Node | None = None  # the list item that goes when the script empties (default: node)
     kept: str = ""  # when set, why the item may not go even if its script empties
+
+
+def step_item(
+    doc: YamlText,
+    steps: yaml.SequenceNode,
+    index: int,
+    step: yaml.MappingNode,
+    script: yaml.Node,
+    removable: frozenset[str],
+    settings: yaml.MappingNode | None = None,
+) -> ScriptItem | None:
+    """The script of a step that is a mapping (``- run: …``, ``- script: …``): the whole step goes when its
+    script empties, unless its ``settings`` (the step itself unless given) hold more than ``removable``
+    keys (a condition, an env): then it is kept."""
+    item = script_item(doc, steps, index, script)
+    if item is None:
+        return None
+    item.element = step
+    keys = {scalar(k) for k, _ in (settings if settings is not None else step).value}
+    extra = sorted(str(k) for k in keys - removable)
+    if extra:
+        item.kept = (
+            f"the step at line {step.start_mark.line + 1} would have nothing left to run, but it has "
+            f"{', '.join(extra)}; dropping it would drop those too"
+        )
+    return item
 
 
 def login_step(sequence: yaml.SequenceNode, index: int, step: yaml.Node) -> ScriptItem:

@@ -28,7 +28,7 @@ import yaml
 
 from bot.model import BuildKind, LeftAlone
 from bot.patch.base import PatchContext, PatchResult, Refused, Unchanged
-from bot.patch.ci_scripts import Edits, ScriptItem, finish, patch_items, script_item
+from bot.patch.ci_scripts import Edits, ScriptItem, finish, patch_items, step_item
 from bot.patch.spans import Unpatchable
 from bot.patch.yaml_spans import (
     AliasNode,
@@ -51,7 +51,8 @@ _ORB_CALL = re.compile(r"^[\w.-]+/(?:build|publish)$")  # what the scan records 
 _PARAMETER = re.compile(r"<<\s*(?:pipeline|parameters|matrix)\.[\w.-]+\s*>>")
 _MASKS = str.maketrans("<> \t", "\x1c\x1d\x1f\x1e")  # to characters YAML text never holds
 _UNMASKS = str.maketrans("\x1c\x1d\x1f\x1e", "<> \t")
-_REMOVABLE = frozenset({"name", "command"})  # a run step made of these may go whole
+# a run step made of these may go whole: `run` alone (`- run: docker push …`), or name + command
+_REMOVABLE = frozenset({"run", "name", "command"})
 _CONTEXT = "multiarch"
 
 
@@ -115,18 +116,14 @@ def _items(doc: YamlText, steps: yaml.SequenceNode) -> list[ScriptItem]:
             continue
         body = resolve(run)
         value = lookup(body, "command") if isinstance(body, yaml.MappingNode) else run
-        item = script_item(doc, steps, index, value) if value is not None else None
+        settings = body if isinstance(body, yaml.MappingNode) else None
+        item = (
+            step_item(doc, steps, index, written, value, _REMOVABLE, settings) if value is not None else None
+        )
         if item is None:
             continue
         item.script = _mask(item.script)
-        item.element = step
-        if isinstance(body, yaml.MappingNode):
-            extra = sorted(str(k) for k in {scalar(k) for k, _ in body.value} - _REMOVABLE)
-            if extra:
-                item.kept = (
-                    f"the run step at line {step.start_mark.line + 1} would have nothing left to run, but it "
-                    f"has {', '.join(extra)}; dropping it would drop those too"
-                )
+        item.element = step  # the list item as written (an alias included), which goes when it empties
         items.append(item)
     return items
 
