@@ -4,10 +4,8 @@ builds of the patched tree, and exactly one pull request however often the bot r
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run
 from bot.sandbox.github.server import LocalGitHub
 from bot.scan.registry import RegistryClient
 from tests.support.docker import DockerSandbox
+from tests.support.local_github import FAST, commit_and_push
 
 EXAMPLES = Path(__file__).parents[1] / "bot" / "sandbox" / "examples"
 pytestmark = pytest.mark.docker
@@ -42,16 +41,7 @@ class Fleet:
                 "github": {"api_url": self.github.api_url},
             }
         )
-        behaviour = ForgeSettings(
-            api_url=self.github.api_url,
-            retries=3,
-            secondary_rate_wait=0.01,
-            max_rate_limit_wait=2,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            timeout=10,
-            fork_ready_timeout=10,
-        )
+        behaviour = replace(FAST, api_url=self.github.api_url)
         gh = forge.connect(self.bot_token, behaviour)
         session = Forge(gh, self.bot_token, forge.whoami(gh), config.github, behaviour)
         with RegistryClient(mirrors=config.registry_mirrors, timeout=5, total_budget=20) as registry:
@@ -67,23 +57,8 @@ class Fleet:
 
     def move_upstream(self, name: str) -> None:
         """The maintainers push a commit to the default branch."""
-        work = self.workspace / "maintainer"
-        url = self.github.clone_url(name).replace("http://", f"http://x:{self.owner_token}@", 1)
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(self.workspace),
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_AUTHOR_NAME": "Maintainer",
-            "GIT_AUTHOR_EMAIL": "m@example.invalid",
-            "GIT_COMMITTER_NAME": "Maintainer",
-            "GIT_COMMITTER_EMAIL": "m@example.invalid",
-        }
-        shutil.rmtree(work, ignore_errors=True)
-        proc.run(("git", "clone", "--quiet", url, str(work)), env=env, timeout=30)
-        (work / "CHANGELOG.md").write_text("- a release\n")
-        proc.run(("git", "add", "CHANGELOG.md"), env=env, cwd=work, timeout=30)
-        proc.run(("git", "commit", "--quiet", "-m", "Changelog"), env=env, cwd=work, timeout=30)
-        proc.run(("git", "push", "--quiet", url, "HEAD:main"), env=env, cwd=work, timeout=30)
+        change = {"CHANGELOG.md": "- a release\n"}
+        commit_and_push(self.github, name, "main", change, token=self.owner_token, workdir=self.workspace)
 
 
 @pytest.fixture
@@ -150,7 +125,7 @@ def test_upstream_moving_refreshes_the_pr_branch(fleet: Fleet) -> None:
         ),
         timeout=10,
     ).out.splitlines()
-    assert fork_log[:2] == ["Build the Docker image for linux/amd64 and linux/arm64", "Changelog"]
+    assert fork_log[:2] == ["Build the Docker image for linux/amd64 and linux/arm64", "Change CHANGELOG.md"]
 
 
 def test_a_declined_pr_stays_declined(fleet: Fleet) -> None:

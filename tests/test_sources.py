@@ -18,7 +18,7 @@ from bot.model import ARM64
 from bot.pipeline import IssueRef, RepoOutcome, RepoTarget, Verdict
 from bot.sandbox.github.server import LocalGitHub
 from bot.sources import collect_targets, link_related, report_outcome, targets_from_config
-from tests.forge.test_github import FAST
+from tests.support.local_github import FAST
 
 
 @dataclass

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from github import Github
 
-from bot import proc
 from bot.errors import BudgetExhausted, ForgeError
 from bot.forge import github as forge
-from bot.forge.github import ForgeSettings
 from bot.forge.pr_body import marker
 from bot.forge.records import Identity, PrSpec, PrState
 from bot.sandbox.github.server import LocalGitHub
+from tests.support.local_github import FAST, client, commit_and_push, seed_directory
 
-FAST = ForgeSettings(
-    retries=3,
-    secondary_rate_wait=0.01,
-    max_rate_limit_wait=2,
-    seconds_between_requests=None,
-    seconds_between_writes=None,
-    fork_ready_timeout=10,
-    timeout=5,
-)
+BUILD = "docker build -t acme/tool .\n"
 SPEC = PrSpec("Build the image for linux/amd64 and linux/arm64", "Why: arm64 users.", "multiarch/arm64")
 
 
@@ -39,53 +28,21 @@ class Forge:
     tmp: Path
 
     def client(self, token: str) -> Github:
-        return forge.connect(token, replace(FAST, api_url=self.github.api_url))
-
-    def git(self, *args: str, cwd: Path) -> str:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(self.tmp),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_AUTHOR_NAME": "T",
-            "GIT_AUTHOR_EMAIL": "t@example.invalid",
-            "GIT_COMMITTER_NAME": "T",
-            "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        }
-        return proc.run(("git", *args), timeout=30, env=env, cwd=cwd).out
+        return client(self.github, token)
 
     def commit_and_push(self, full_name: str, branch: str, files: dict[str, str], token: str) -> str:
-        """Commit ``files`` on ``branch`` (from the repo's default branch) and push; the new sha."""
-        work = self.tmp / f"work-{len(list(self.tmp.iterdir()))}"
-        url = self.github.clone_url(full_name).replace("http://", f"http://x:{token}@", 1)
-        self.git("clone", "--quiet", url, str(work), cwd=self.tmp)
-        self.git("checkout", "--quiet", "-B", branch, cwd=work)
-        for path, text in files.items():
-            (work / path).write_text(text)
-        self.git("add", "--all", cwd=work)
-        self.git("commit", "--quiet", "-m", "change", cwd=work)
-        self.git("push", "--quiet", "--force", url, f"HEAD:refs/heads/{branch}", cwd=work)
-        return self.git("rev-parse", "HEAD", cwd=work).strip()
+        return commit_and_push(self.github, full_name, branch, files, token=token, workdir=self.tmp)
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Forge]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    (seed / "Dockerfile").write_text("FROM busybox:stable\n")
-    (seed / "build.sh").write_text("docker build -t acme/tool .\n")
-    github = LocalGitHub.start(tmp_path / "state")
-    try:
-        owner = github.add_user("acme")
-        bot = github.add_user("multiarch-bot")
-        github.import_directory(seed, "acme", "tool")
-        work = tmp_path / "work"
-        work.mkdir()
-        yield Forge(github, owner, bot, work)
-    finally:
-        github.stop()
+def world(local_github: LocalGitHub, tmp_path: Path) -> Forge:
+    seed = seed_directory(tmp_path / "seed", {"Dockerfile": "FROM busybox:stable\n", "build.sh": BUILD})
+    owner = local_github.add_user("acme")
+    bot = local_github.add_user("multiarch-bot")
+    local_github.import_directory(seed, "acme", "tool")
+    work = tmp_path / "work"
+    work.mkdir()
+    return Forge(local_github, owner, bot, work)
 
 
 def _fork_with_change(world: Forge, gh: Github) -> tuple[object, object]:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.forge import github as forge
-from bot.forge.github import ForgeSettings
 from bot.forge.records import PrRef, PrState
 from bot.pipeline import RepoOutcome, Verdict
 from bot.report.dashboard import (
@@ -25,6 +24,7 @@ from bot.report.dashboard import (
 )
 from bot.sandbox.github.server import LocalGitHub
 from tests.report.fleet import BLOCKED, FAILED, HOSTILE, OPENED, SCANNED
+from tests.support.local_github import FAST
 
 RUN1 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 RUN2 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -171,15 +171,6 @@ def test_an_oversized_or_missing_previous_body_is_no_state() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- upsert
-
-FAST = ForgeSettings(
-    retries=3,
-    secondary_rate_wait=0.01,
-    max_rate_limit_wait=2,
-    seconds_between_requests=None,
-    seconds_between_writes=None,
-    timeout=5,
-)
 
 
 @dataclass
