@@ -162,6 +162,10 @@ def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
             _remember(ctx, *key, outcome)
     except BotError as error:
         outcome = RepoOutcome(target.full_name, Verdict.ERROR, (str(error),))
+    except OSError as error:  # the workspace: disk full, permissions; the next repository may still fit
+        where = f" ({error.filename})" if error.filename else ""
+        reason = f"the workspace failed: {error.strerror or error}{where}"
+        outcome = RepoOutcome(target.full_name, Verdict.ERROR, (reason,))
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -190,3 +190,18 @@ def test_an_unchanged_repository_costs_one_api_call_and_no_clone(fleet: Fleet, t
     fleet.move_upstream("azure/azurite")
     moved = fleet.run("azure/azurite", cache=cache)
     assert (moved.verdict, moved.pushed) == (Verdict.UPDATED, True)
+
+
+def test_a_full_disk_in_the_workspace_is_that_repositorys_clear_error(fleet: Fleet, tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    # a real full filesystem: a 64 KiB tmpfs (root, as the engine tests; CI runs as root)
+    proc.run(("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tiny)), timeout=10)
+    try:
+        fleet.workspace = tiny
+        outcome = fleet.run("azure/azurite")
+    finally:
+        proc.run(("umount", str(tiny)), timeout=10)
+    assert outcome.verdict is Verdict.ERROR
+    assert "No space left on device" in outcome.reasons[0]
+    assert fleet.pulls("azure/azurite") == []
