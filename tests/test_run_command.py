@@ -156,3 +156,17 @@ def _has_branch(setup: Setup, full_name: str, branch: str) -> bool:
     refs = setup.github.git_dir(full_name) / "refs" / "heads" / branch
     packed = setup.github.git_dir(full_name) / "packed-refs"
     return refs.exists() or (packed.exists() and f"refs/heads/{branch}" in packed.read_text())
+
+
+def test_ctrl_c_stops_cleanly_with_130_and_the_rerun_finishes_the_rest(setup: Setup) -> None:
+    setup.write_config(targets=["azure/amd64-only", "azure/azurite"], concurrency=1)
+    command = [sys.executable, "-m", "bot", "run", "--config", str(setup.config)]
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
+    running = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    running.send_signal(signal.SIGINT)
+    out, err = running.communicate(timeout=120)
+    assert running.returncode == 130, out + err
+    assert setup.token not in out + err
+    assert cli.main(["run", "--config", str(setup.config)]) == cli.EXIT_OK
+    assert len(setup.pulls("azure/azurite")) == 1
