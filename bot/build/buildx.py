@@ -2,9 +2,11 @@
 
 Why the sandbox exports an OCI archive and pushes it with skopeo instead of ``--push``: with the ``docker``
 driver, buildx pushes twice, once from BuildKit and once more through dockerd ("pushing … with docker");
-the second push writes the tag several times at once and Debian's distribution registry (2.8) answers a
-concurrent HEAD with a 500 about one time in four. One archive, then one sequential push per tag, is
-deterministic, and ``--preserve-digests`` keeps the digest BuildKit computed.
+the second push checks and writes the tag from several requests at once, and a registry 2.8 on its
+filesystem driver (which rewrites a tag's link file in place) can answer a HEAD that reads it mid-write
+with a 500 ("invalid checksum digest format"; the sandbox's registry keeps its storage in memory for this
+reason, see ``bot.sandbox.registry``). One archive, then one sequential push per tag, is deterministic
+against any registry, and ``--preserve-digests`` keeps the digest BuildKit computed.
 
 RUN steps get ``--network none`` by default: the daemon has no bridge network, so BuildKit's default
 (a bridged sandbox) fails with "network bridge not found"; ``host`` is for a RUN that must reach a

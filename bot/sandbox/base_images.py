@@ -289,7 +289,7 @@ def _build_and_push(
         docker_cli=engine.docker_cli,
     )
     proc.run(argv, timeout=_BUILD_TIMEOUT, env=docker_env())
-    # One tag after the other: concurrent writes of one tag make the registry answer 500s.
+    # One tag after the other: a registry on its filesystem driver races a tag's writes (bot.build.buildx).
     for ref in refs:
         proc.run(push_archive_argv(archive, str(ref), plain_http=True), timeout=300)
 
