@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,33 @@ def test_seeded_images_are_deterministic_and_shaped_like_buildkit_output(tmp_pat
     assert kinds == [None, None, "attestation-manifest", "attestation-manifest"]
     assert solo_list.headers["Content-Type"] == DOCKER_LIST
     assert plain.headers["Content-Type"] == OCI_MANIFEST
+
+
+def test_heads_racing_rewrites_of_one_tag_never_get_a_500(tmp_path: Path) -> None:
+    """The race buildx's second push (through dockerd) runs: the tag checked while it is rewritten. On
+    registry 2.8's filesystem driver about one HEAD in ten got 500 "invalid checksum digest format"."""
+    local = LocalRegistry.start(tmp_path)
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def check() -> None:
+        with requests.Session() as session:
+            while not stop.is_set():
+                url = f"{local.url}/v2/race/app/manifests/latest"
+                statuses.append(session.head(url, headers={"Accept": ACCEPT_ALL}, timeout=5).status_code)
+
+    try:
+        push_single(local.url, "race/app", "latest", AMD64)
+        checkers = [threading.Thread(target=check) for _ in range(3)]
+        for thread in checkers:
+            thread.start()
+        for round_ in range(40):
+            push_single(local.url, "race/app", "latest", ARM64 if round_ % 2 else AMD64)
+        stop.set()
+        for thread in checkers:
+            thread.join(timeout=10)
+    finally:
+        stop.set()
+        local.stop()
+    assert len(statuses) > 40
+    assert set(statuses) == {200}
