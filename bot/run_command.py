@@ -131,7 +131,14 @@ def _prepare(args: argparse.Namespace) -> _Run:
             f"set {config.github.token_env} to a GitHub token (a personal access token; see README: "
             "Running as a GitHub Action); the config never holds it"
         )
-    behaviour = forge.ForgeSettings(api_url=config.github.api_url, reserve=config.limits.api_reserve)
+    settings = config.github
+    behaviour = forge.ForgeSettings(
+        api_url=settings.api_url,
+        reserve=config.limits.api_reserve,
+        fork_ready_timeout=settings.fork_ready_timeout,
+        seconds_between_requests=settings.seconds_between_requests or None,
+        seconds_between_writes=settings.seconds_between_writes or None,
+    )
     gh = forge.connect(token, behaviour)
     identity = forge.whoami(gh) if gate is None else Identity("", None)
     return _Run(config, gate, shard, Forge(gh, token, identity, config.github, behaviour))

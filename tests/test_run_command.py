@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import cli
+from bot import cli, run_command
 from bot.sandbox.github.server import LocalGitHub
 from tests.support.docker import DockerSandbox
 
@@ -170,3 +170,17 @@ def test_ctrl_c_stops_cleanly_with_130_and_the_rerun_finishes_the_rest(setup: Se
     assert setup.token not in out + err
     assert cli.main(["run", "--config", str(setup.config)]) == cli.EXIT_OK
     assert len(setup.pulls("azure/azurite")) == 1
+
+
+def test_the_configs_github_pacing_and_fork_wait_reach_the_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "multiarch-bot.yaml"
+    settings = {"seconds_between_requests": 0, "seconds_between_writes": 0.5, "fork_ready_timeout": 7}
+    config.write_text(yaml.safe_dump({"github": {"api_url": "http://127.0.0.1:9/api/v3", **settings}}))
+    monkeypatch.setenv("MULTIARCH_BOT_TOKEN", "a-token-never-sent")
+    args = cli._parser().parse_args(["run", "--config", str(config), "--dry-run", "scan"])
+    behaviour = run_command._prepare(args).session.behaviour
+    assert behaviour.seconds_between_requests is None  # 0: no pacing at all
+    assert behaviour.seconds_between_writes == 0.5
+    assert behaviour.fork_ready_timeout == 7
