@@ -28,6 +28,7 @@ from bot.report.scan import scan_to_json, scan_to_text
 from bot.report.verify import verify_to_json, verify_to_text
 from bot.sandbox import control as sandbox_control
 from bot.sandbox.engine import DOCKER_HOST
+from bot.scan.manifest_disk_cache import DiskManifestCache
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
@@ -213,8 +214,12 @@ def _checkout(target: str) -> Iterator[Path]:
 def _scan_checkout(
     checkout: Path, config: Config, wanted: Sequence[Platform], display_root: str
 ) -> ScanResult:
+    manifests = DiskManifestCache(Path(config.cache_dir) / "manifests") if config.cache_dir else None
     with RegistryClient(  # credentials: the docker CLI's own config.json, read by the client
-        mirrors=config.registry_mirrors, timeout=config.registry.timeout, total_budget=config.registry.budget
+        mirrors=config.registry_mirrors,
+        timeout=config.registry.timeout,
+        total_budget=config.registry.budget,
+        manifest_cache=manifests,
     ) as registry:
         return scan_tree(
             RepoTree(checkout),

@@ -32,6 +32,7 @@ from bot.report.progress import Progress
 from bot.report.run import RunFacts, run_markdown, run_to_json, summary_table
 from bot.report.run_html import run_html
 from bot.run import PrBudget, Shard, Stop, run_fleet, select
+from bot.scan.manifest_disk_cache import DiskManifestCache
 from bot.scan.registry import RegistryClient
 from bot.sources import collect_targets, report_outcome
 
@@ -180,8 +181,13 @@ def _workspace() -> Iterator[Path]:
 
 @contextmanager
 def _registry(config: Config) -> Iterator[RegistryClient]:
+    # Manifests by digest, kept between runs: a rerun HEADs each tag and GETs only what changed.
+    manifests = DiskManifestCache(Path(config.cache_dir) / "manifests") if config.cache_dir else None
     with RegistryClient(
-        mirrors=config.registry_mirrors, timeout=config.registry.timeout, total_budget=config.registry.budget
+        mirrors=config.registry_mirrors,
+        timeout=config.registry.timeout,
+        total_budget=config.registry.budget,
+        manifest_cache=manifests,
     ) as registry:
         yield registry
 
