@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 _FAULTS = (
     "server_errors",
     "server_error_after_create",
+    "drop_connections",
     "secondary_limit",
     "primary_limit",
     "too_many_requests",

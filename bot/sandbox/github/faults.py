@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 FaultKind = Literal[
-    "server_error", "server_error_after", "secondary_limit", "primary_limit", "too_many_requests"
+    "server_error",
+    "server_error_after",
+    "secondary_limit",
+    "primary_limit",
+    "too_many_requests",
+    "drop",
+    "drop_after",
 ]
+_AFTER: frozenset[FaultKind] = frozenset({"server_error_after", "drop_after"})
 PULLS_ROUTE = "/repos/{owner}/{repo}/pulls"
 
 
@@ -25,6 +32,16 @@ class Fault:
     method: str | None = None
     route: str | None = None
     retry_after: int | None = None
+
+    @property
+    def after(self) -> bool:
+        """Whether the request does its work before the fault answers (or drops) it."""
+        return self.kind in _AFTER
+
+    @property
+    def drops(self) -> bool:
+        """Whether the connection is closed without any answer, as a dying proxy or server does."""
+        return self.kind in ("drop", "drop_after")
 
     def matches(self, method: str, route: str) -> bool:
         return (self.method is None or self.method == method) and (self.route is None or self.route == route)
@@ -68,6 +85,13 @@ class Faults:
         """429 without Retry-After: PyGithub does not retry it and hands the bot a GithubException(429)."""
         self._arm(Fault("too_many_requests", count, 429, None, route))
 
+    def drop_connections(
+        self, count: int = 1, *, method: str | None = None, route: str | None = None, after: bool = False
+    ) -> None:
+        """The next ``count`` matching requests get no answer at all: the connection is closed. With
+        ``after`` the request does its work first (the answer is what gets lost)."""
+        self._arm(Fault("drop_after" if after else "drop", count, 0, method, route))
+
     def reject_pushes(
         self, count: int = 1, *, message: str = "push declined by the sandbox (fault injection)"
     ) -> None:
@@ -100,7 +124,7 @@ class Faults:
     def take(self, method: str, route: str, *, after: bool) -> Fault | None:
         with self._lock:
             for fault in self._armed:
-                if (fault.kind == "server_error_after") == after and fault.matches(method, route):
+                if fault.after == after and fault.matches(method, route):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._armed.remove(fault)

@@ -2,18 +2,21 @@
 
 Order per request, as on GitHub: route (unknown route or method: 404), credentials (an unknown token:
 401 whatever the route), injected faults, the primary budget, the handler, then an injected "after"
-fault. Every answer carries the rate-limit and request-id headers and is reported to the observer.
+fault. Every answer carries the rate-limit and request-id headers and is reported to the observer; a
+dropped connection (a fault) gets no answer, so the observer hears of nothing either.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import logging
+import socket
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from werkzeug import Request, Response
 from werkzeug.exceptions import HTTPException
@@ -95,6 +98,8 @@ class RestApi:
         request = Request(environ)
         request_body = request.get_data(cache=True)
         route, response = self.respond(request)
+        if isinstance(response, _Dropped):
+            _drop(environ)
         observer = self._observer()
         if observer is not None:
             observer(
@@ -199,7 +204,23 @@ def _raw_token(request: Request) -> str | None:
     return token_from_header(header) if header else None
 
 
+class _Dropped(Response):
+    """Stands for no answer at all: the connection is closed instead (see ``_drop``)."""
+
+
+def _drop(environ: WSGIEnvironment) -> NoReturn:
+    """Close the client's connection without an answer. The dev server takes a ConnectionError from the
+    app for a client gone away and writes nothing more."""
+    connection = environ.get("werkzeug.socket")
+    if isinstance(connection, socket.socket):
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("the local GitHub dropped the connection (fault injection)")
+
+
 def _fault_answer(fault: Fault, budget: Budget, request_id: str) -> tuple[Budget, Response]:
+    if fault.drops:
+        return budget, _Dropped(status=502)  # never sent
     if fault.kind in ("server_error", "server_error_after"):
         return budget, json_response({"message": "Server Error"}, fault.status)
     if fault.kind == "too_many_requests":

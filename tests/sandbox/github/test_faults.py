@@ -133,3 +133,27 @@ def test_creating_content_too_fast_meets_the_secondary_limit(world: World) -> No
     assert limited.value.headers is not None
     assert limited.value.headers["retry-after"] == "60"
     assert unretried.get_issue(issue.number).comments == 2  # reading is not creating
+
+
+def test_a_dropped_connection_gets_no_answer_and_a_get_is_retried_past_it(world: World) -> None:
+    seen: list[Exchange] = []
+    world.github.observer = seen.append
+    world.github.faults.drop_connections(1, route=REPO_ROUTE)
+    assert world.bot.get_repo(UPSTREAM).full_name == UPSTREAM  # urllib3 retries a GET after a read error
+    assert [e.status for e in seen] == [200]  # the dropped one was never answered
+    world.github.faults.drop_connections(1, route=REPO_ROUTE)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"{world.github.api_url}/repos/{UPSTREAM}", timeout=5)
+
+
+def test_a_connection_dropped_after_the_pull_request_was_created_loses_only_the_answer(
+    world: World,
+) -> None:
+    world.fork_with_branch()
+    upstream = world.bot.get_repo(UPSTREAM)
+    world.github.faults.drop_connections(method="POST", route="/repos/{owner}/{repo}/pulls", after=True)
+    with pytest.raises(GithubException) as duplicate:  # GithubRetry resends the POST, as after a 5xx
+        upstream.create_pull(base="main", head="multiarch-bot:multiarch", title="x")
+    assert duplicate.value.status == 422
+    assert "A pull request already exists" in str(duplicate.value.data)
+    assert [p.number for p in upstream.get_pulls(head="multiarch-bot:multiarch")] == [1]
