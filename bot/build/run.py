@@ -273,7 +273,10 @@ def _inside(checkout: Path, plan: BuildPlan) -> tuple[Path, Path]:
     root = checkout.resolve()
     resolved = []
     for what, rel in (("context", plan.context), ("Dockerfile", plan.dockerfile)):
-        path = (root / rel).resolve()
+        try:
+            path = (root / rel).resolve()
+        except (RuntimeError, OSError):  # a symlink loop (RuntimeError before Python 3.13)
+            raise BuildError(f"the build's {what} {rel!r} is a symlink loop: refusing to build it") from None
         if not path.is_relative_to(root):
             raise BuildError(f"the build's {what} {rel!r} is outside the checkout: refusing to build it")
         resolved.append(path)

@@ -32,14 +32,19 @@ class RepoTree:
             raise InputError(f"{self.root}: not a directory")
 
     def files(self) -> list[str]:
-        """Every regular file and symlink under the root, sorted; symlinks are listed, not followed."""
+        """Every regular file and symlink under the root, sorted; symlinks are listed, not followed.
+
+        A symlink to a directory is listed too (os.walk counts it as a directory it will not enter): a
+        ``package.json`` pointing at ``../..`` is then reported when it is read, not silently skipped.
+        """
         found: list[str] = []
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
             rel_dir = Path(dirpath).relative_to(self.root)
             if len(rel_dir.parts) >= MAX_DEPTH:
                 dirnames.clear()
             dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-            for name in filenames:
+            linked = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            for name in [*filenames, *linked]:
                 found.append((rel_dir / name).as_posix())
                 if len(found) >= MAX_FILES:
                     self.truncated = True
@@ -83,7 +88,10 @@ class RepoTree:
         candidate = self.root.joinpath(*pure.parts)
         if not os.path.lexists(candidate):
             raise InputError(f"{rel}: no such file")
-        resolved = candidate.resolve()
+        try:
+            resolved = candidate.resolve()
+        except (RuntimeError, OSError):  # a symlink loop: RuntimeError before Python 3.13, OSError after
+            raise InputError(f"{rel}: symlink loop, not read") from None
         if not resolved.is_relative_to(self.root):
             raise InputError(f"{rel}: symlink to a path outside the repository, not read")
         return resolved
