@@ -31,7 +31,7 @@ from bot.patch.commands import OUT_OF_REACH, rewrite
 from bot.patch.shell import verify
 from bot.patch.spans import Span, Unpatchable, insert_lines, line_end, line_starts, splice
 from bot.scan.paths import just as finder
-from bot.scan.paths.just import _INTERPOLATION, _SPACE, _recipes
+from bot.scan.paths.just import _SPACE, _recipes, mask_interpolations
 
 _SETTING = re.compile(r"^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_-]*)([ \t]*):=[ \t]*(.*?)\r?$", re.MULTILINE)
 _NAME_USED = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_-]*)")
@@ -106,7 +106,7 @@ def patch(path: str, text: str, context: PatchContext) -> PatchResult:
 
 def _mask(script: str) -> str:
     """Spaces inside ``{{ }}`` as the scan masks them, so each interpolation stays one shell word."""
-    return _INTERPOLATION.sub(lambda m: m.group().replace(" ", _SPACE), script)
+    return mask_interpolations(script)
 
 
 def _unmask(text: str) -> str:

@@ -183,7 +183,9 @@ def _describe(error: yaml.YAMLError, path: str) -> str:
     return f"{path}: invalid YAML: {error}"
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# A string runs to its closing quote or, unterminated, to the end of the text: a failed match would be
+# retried from every later quote, quadratic on a file of `\"` (a 60 KB package.json took 12 s).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 
 
 def load_json(text: str, path: str) -> Any:
