@@ -6,6 +6,7 @@ decision is made by the pure modules it calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from bot.scan.readiness import judge_readiness
 from bot.scan.registry import RegistryClient
 from bot.scan.tree import RepoTree
 from bot.scan.verdict import judge
+
+_SUBMODULE_PATH = re.compile(r"^\s*path\s*=\s*(?P<path>.+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def scan_tree(
     )
     discovery = discover(build_files, paths)
     problems.extend(discovery.problems)
+    problems.extend(_submodules(tree, paths))
     build_paths = discovery.build_paths
 
     dockerfile_paths = sorted(
@@ -122,6 +126,23 @@ def _read_all(
             if not quiet(path):
                 problems.append(Problem(path, str(err).removeprefix(f"{path}: ")))
     return texts
+
+
+def _submodules(tree: RepoTree, paths: Sequence[str]) -> list[Problem]:
+    """Each submodule ``.gitmodules`` declares: the clone never fetches one (its URL may be ``ext::`` or
+    ``file://``, a transport that runs a command or reads this machine), so nothing in it was scanned."""
+    if ".gitmodules" not in paths:
+        return []
+    try:
+        text = tree.read_text(".gitmodules")
+    except InputError as err:
+        return [Problem(".gitmodules", str(err).removeprefix(".gitmodules: "))]
+    declared = (_SUBMODULE_PATH.match(line) for line in text.splitlines())
+    return [
+        Problem(found["path"].strip('"'), "a git submodule: not fetched, so nothing in it was scanned")
+        for found in declared
+        if found
+    ]
 
 
 def _parse_variants(
