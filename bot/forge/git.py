@@ -49,6 +49,13 @@ class GitRun:
         lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
         return lines[-1] if lines else f"git exited with {self.status}"
 
+    @property
+    def cause(self) -> str:
+        """The first ``error:``/``fatal:`` line, which says why: a failed checkout ends its stderr with
+        advice ("and retry with 'git restore …'") after the line that names the invalid path."""
+        said = [line.strip() for line in self.stderr.splitlines() if line.startswith(("error:", "fatal:"))]
+        return said[0] if said else self.last_error_line
+
 
 def redact_url(text: str) -> str:
     """Remove ``user:secret@`` from every URL in a text."""
@@ -116,7 +123,9 @@ def shallow_clone(url: str, dest: Path, *, branch: str | None = None) -> Path:
         options.append(f"--branch={branch}")
     result = run_git(["clone", *options, "--", url, str(dest)], check=False)
     if result.status != 0:
-        detail = result.last_error_line.strip("'")
+        detail = result.cause
+        if len(detail) > 1 and detail[0] == detail[-1] == "'":
+            detail = detail[1:-1]
         if "transport 'ext' not allowed" in detail:
             detail = "unsafe transport refused"
         raise GitError(f"cannot clone {redact_url(url)}: {detail}")
