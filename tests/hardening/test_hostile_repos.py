@@ -1,0 +1,370 @@
+"""Hostile upstream repositories through the real pipeline: each is a git repository served by the local
+GitHub over smart HTTP, built object by object (so it can hold what ``git add`` never would: trees named
+``..`` or ``.git``, gitlinks, symlinks anywhere), and run through ``run_repo`` as a fleet run would.
+
+What holds for every one: the bot reads nothing outside its clone (an audit hook records every file the
+process opens), runs none of the repository's code (marker files that a filter, hook, submodule transport
+or injected option would create never appear), and ends with an outcome whose reason or scan problems
+name what it met, in bounded time: never a crash report, never a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+
+from bot import proc
+from bot.config import config_from_mapping
+from bot.forge import github as forge
+from bot.forge.publish import Forge
+from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run_repo
+from bot.sandbox.github import gitdata
+from bot.sandbox.github.server import LocalGitHub
+from bot.scan.registry import RegistryClient
+from tests.support.local_github import FAST
+from tests.support.registry import SeededRegistry
+
+pytestmark = pytest.mark.registry
+
+AZURITE = Path(__file__).parents[2] / "bot" / "sandbox" / "examples" / "azurite"
+SECONDS = 60  # far above what any of these takes; a hang would blow it
+
+
+@dataclass(frozen=True)
+class Link:
+    """A symlink in the repository, pointing at ``target``."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class Script:
+    """An executable file."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Gitlink:
+    """A submodule's commit in the tree (what ``git submodule add`` records)."""
+
+    sha: str
+
+
+Entry = str | bytes | Link | Script | Gitlink
+
+
+# -- every file the process opens, while a hostile repository is processed ------------------------------
+
+_opened: list[str] = []
+_recording = threading.Event()
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if _recording.is_set() and event == "open" and isinstance(args[0], str | bytes):
+        path = args[0].decode(errors="replace") if isinstance(args[0], bytes) else args[0]
+        _opened.append(os.path.realpath(path))
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed: it records only while _recording is set
+
+
+# -- seeding: a repository written object by object into the local GitHub's bare repository -------------
+
+
+def _git(git_dir: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    argv = ("git", f"--git-dir={git_dir}", *args)
+    return proc.run(argv, timeout=60, env=gitdata.git_env(dict(env or {})), input=stdin).out.strip()
+
+
+def _write_tree(git_dir: Path, entries: Mapping[str, Entry]) -> str:
+    """A tree from ``entries`` (paths split on "/"; any component name git stores, ``..`` and ``.git``
+    included); its sha."""
+    here: dict[str, Entry] = {}
+    below: dict[str, dict[str, Entry]] = {}
+    for path, entry in entries.items():
+        first, slash, rest = path.partition("/")
+        if slash:
+            below.setdefault(first, {})[rest] = entry
+        else:
+            here[first] = entry
+    lines = [f"040000 tree {_write_tree(git_dir, sub)}\t{name}" for name, sub in below.items()]
+    for name, entry in here.items():
+        if isinstance(entry, Gitlink):
+            lines.append(f"160000 commit {entry.sha}\t{name}")
+            continue
+        mode, data = {
+            Link: lambda e: ("120000", e.target.encode()),
+            Script: lambda e: ("100755", e.text.encode()),
+            str: lambda e: ("100644", e.encode()),
+            bytes: lambda e: ("100644", e),
+        }[type(entry)](entry)
+        blob = _git(git_dir, "hash-object", "-w", "--stdin", stdin=data)
+        lines.append(f"{mode} blob {blob}\t{name}")
+    return _git(git_dir, "mktree", "-z", "--missing", stdin="".join(f"{line}\0" for line in lines).encode())
+
+
+def _directory_entries(directory: Path) -> dict[str, Entry]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+@dataclass
+class Hostile:
+    github: LocalGitHub
+    registry: SeededRegistry
+    token: str
+    workspace: Path  # where the bot clones: <workspace>/repo-*/checkout
+    outside: Path  # beside the workspace: what a symlink or traversal out of a clone would reach
+    markers: Path  # code that ran would leave a file here
+    opened: list[str] = field(default_factory=list)
+
+    def seed(
+        self, name: str, files: Mapping[str, Entry], *, base: Path | None = AZURITE, branch: str = "main"
+    ) -> str:
+        """``hostile/<name>`` holding ``base``'s files plus ``files``, on ``branch``; the commit's sha."""
+        self.github.import_directory(AZURITE, "hostile", name)
+        git_dir = self.github.git_dir(f"hostile/{name}")
+        entries = (_directory_entries(base) if base is not None else {}) | dict(files)
+        tree = _write_tree(git_dir, entries)
+        author = {
+            f"GIT_{who}_{what}": value
+            for who in ("AUTHOR", "COMMITTER")
+            for what, value in (("NAME", "Mallory"), ("EMAIL", "mallory@example.invalid"))
+        }
+        sha = _git(git_dir, "commit-tree", tree, "-m", "Nothing to see here", env=author)
+        _git(git_dir, "update-ref", f"refs/heads/{branch}", sha)
+        if branch != "main":
+            _git(git_dir, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+            self.set_default_branch(name, branch)
+        return sha
+
+    def set_default_branch(self, name: str, branch: str) -> None:
+        """What the API answers as ``default_branch`` (a lying server may answer anything)."""
+        with self.github.store.changing() as state:
+            state.repos[f"hostile/{name}"].default_branch = branch
+
+    def run(self, name: str, gate: Gate | None = Gate.PATCH) -> RepoOutcome:
+        config = config_from_mapping(
+            {
+                "registry_mirrors": {"docker.io": self.registry.address},
+                "github": {"api_url": self.github.api_url},
+            }
+        )
+        behaviour = replace(FAST, api_url=self.github.api_url)
+        gh = forge.connect(self.token, behaviour)
+        session = Forge(gh, self.token, forge.whoami(gh), config.github, behaviour)
+        with RegistryClient(mirrors=config.registry_mirrors, timeout=5, total_budget=20) as registry:
+            context = RunContext(config, session, registry, self.workspace, gate)
+            _opened.clear()
+            _recording.set()
+            try:
+                outcome = run_repo(RepoTarget(f"hostile/{name}"), context)
+            finally:
+                _recording.clear()
+                self.opened = list(_opened)
+        assert outcome.seconds < SECONDS, f"{name} took {outcome.seconds}s"
+        assert not outcome.reasons or "unexpected failure" not in outcome.reasons[0]
+        return outcome
+
+    def read_outside(self) -> list[str]:
+        """Files opened outside the workspace that no bot code needs: the planted ones, /etc, /proc."""
+        planted = str(self.outside.resolve())
+        return sorted(
+            {
+                path
+                for path in self.opened
+                if path.startswith((planted, "/etc/passwd", "/etc/shadow", "/root/"))
+                or (path.startswith("/proc/") and path.endswith(("/environ", "/cmdline", "/mem")))
+            }
+        )
+
+
+@pytest.fixture
+def hostile(
+    local_github: LocalGitHub, registry: SeededRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Hostile]:
+    outside, markers, workspace = tmp_path / "outside", tmp_path / "markers", tmp_path / "workspace"
+    for directory in (outside, markers, workspace):
+        directory.mkdir()
+    (outside / "Dockerfile").write_text("FROM scratch\n# the operator's secret: ghp_outside-the-clone\n")
+    (outside / "package.json").write_text('{"scripts": {"docker:build": "docker build -t leak ."}}\n')
+    token = local_github.add_user("multiarch-bot")
+    yield Hostile(local_github, registry, token, workspace, outside, markers)
+    assert sorted(p.name for p in markers.iterdir()) == [], "repository code ran"
+    assert not list(tmp_path.rglob("pwned")), "a file was written outside the clone"
+    assert list(workspace.iterdir()) == [], "a clone was left behind"
+
+
+def problems(outcome: RepoOutcome) -> dict[str, str]:
+    assert outcome.scan is not None, outcome
+    return {problem.path: problem.message for problem in outcome.scan.problems}
+
+
+# -- symlinks ---------------------------------------------------------------------------------------------
+
+
+def test_symlinks_leaving_the_clone_are_reported_and_never_read(hostile: Hostile) -> None:
+    # from <workspace>/repo-*/checkout/docker/: four levels up is the directory holding `outside`
+    hostile.seed(
+        "symlinks",
+        {
+            "package.json": Link("../../"),
+            "Dockerfile": Link("/etc/passwd"),
+            "docker/Dockerfile": Link("../../../../outside/Dockerfile"),
+            "web/package.json": Link(str(hostile.outside / "package.json")),
+            "azure-pipelines.yml": Link("/proc/self/environ"),
+            ".github/workflows/ci.yml": Link("/dev/zero"),  # read, it would never end
+            "scripts": Link(str(hostile.outside)),  # a directory: scripts/Dockerfile is outside too
+        },
+    )
+    outcome = hostile.run("symlinks")
+    found = problems(outcome)
+    for path in (
+        "package.json",
+        "Dockerfile",
+        "docker/Dockerfile",
+        "web/package.json",
+        "azure-pipelines.yml",
+    ):
+        assert found[path] == "symlink to a path outside the repository, not read", path
+    assert ".github/workflows/ci.yml" in found
+    assert outcome.verdict is Verdict.BLOCKED
+    assert outcome.reasons == ("no Dockerfile that builds an image was found",)
+    assert hostile.read_outside() == []
+    assert "ghp_outside-the-clone" not in repr(outcome)
+
+
+def test_symlink_loops_are_reported_not_a_crash(hostile: Hostile) -> None:
+    # Path.resolve() raised RuntimeError on a loop, which reached the run as "unexpected failure".
+    hostile.seed(
+        "loops",
+        {
+            "Dockerfile.loop": Link("Dockerfile.loop"),
+            "a/package.json": Link("b"),
+            "a/b": Link("package.json"),
+        },
+    )
+    outcome = hostile.run("loops")
+    assert outcome.verdict is Verdict.PATCHED, outcome.reasons
+    found = problems(outcome)
+    assert found["Dockerfile.loop"] == "symlink loop, not read"
+    assert found["a/package.json"] == "symlink loop, not read"
+
+
+# -- names git itself must refuse to check out ------------------------------------------------------------
+
+
+def test_traversal_and_dot_git_entries_never_land_outside_the_clone(hostile: Hostile) -> None:
+    marker = hostile.markers / "dot-git-hook"
+    hostile.seed(
+        "traversal",
+        {
+            "../../../../outside/pwned": "written through ..\n",
+            ".git/hooks/post-checkout": Script(f"#!/bin/sh\ntouch {marker}\n"),
+            ".git/config": f"[core]\n\tfsmonitor = touch {marker}\n",
+        },
+    )
+    outcome = hostile.run("traversal")
+    assert outcome.verdict is Verdict.ERROR
+    assert outcome.reasons[0].startswith("cannot clone ")
+    assert outcome.reasons[0].endswith("error: invalid path '../../../../outside/pwned'"), outcome.reasons
+    assert hostile.read_outside() == []
+
+
+# -- size, encoding and structure bombs -------------------------------------------------------------------
+
+
+def test_huge_binary_and_undecodable_files_are_reported_and_not_read(hostile: Hostile) -> None:
+    hostile.seed(
+        "huge",
+        {
+            "Dockerfile.big": "FROM node:lts-alpine3.10\n" + "# padding\n" * 220_000,  # 2.1 MiB
+            "bin.Dockerfile": b"FROM node:lts-alpine3.10\n\x00\x01\x02\xff",
+            "Makefile": "build:\n\tdocker build -t caf\xe9 .\n".encode("latin-1"),
+            "assets/blob.bin": os.urandom(24 << 20),  # never a candidate: never opened
+        },
+    )
+    outcome = hostile.run("huge")
+    assert outcome.verdict is Verdict.PATCHED, outcome.reasons  # the rest of the repository still counts
+    found = problems(outcome)
+    assert found["Dockerfile.big"] == "too large to scan (2.1 MiB; the limit is 1 MiB)"
+    assert found["bin.Dockerfile"] == "binary file (contains NUL bytes), not scanned"
+    assert found["Makefile"] == "not UTF-8 text (invalid byte at offset 27)"
+    assert not any(path.endswith("blob.bin") for path in hostile.opened)
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bombs_deep_nesting_and_pathological_text_are_refused_in_bounded_time(hostile: Hostile) -> None:
+    hostile.seed(
+        "bombs",
+        {
+            ".gitlab-ci.yml": _alias_bomb(),
+            ".github/workflows/ci.yml": "on: push\n" + _alias_bomb(),
+            "compose.yaml": "services:\n  app: " + "[" * 50_000 + "]" * 50_000 + "\n",
+            "docker-bake.json": "[" * 400_000 + "]" * 400_000,
+            "docker-bake.hcl": 'target "app" ' + "{ x = " * 5_000 + "1" + " }" * 5_000 + "\n",
+            "tools/package.json": '{"scripts": {"a": "' + '\\"' * 450_000,  # was quadratic: 12 s at 60 KB
+            "justfile": "build:\n  " + "{{" * 450_000 + "\n",  # was quadratic: 15 s at 60 KB
+        },
+    )
+    outcome = hostile.run("bombs")
+    assert outcome.verdict is Verdict.PATCHED, outcome.reasons
+    assert outcome.seconds < 30
+    found = problems(outcome)
+    assert "alias bomb" in found[".gitlab-ci.yml"]
+    assert "alias bomb" in found[".github/workflows/ci.yml"]
+    assert "nesting depth" in found["compose.yaml"]
+    assert "JSON nested more than 100 levels deep" in found["docker-bake.json"]
+    assert "invalid HCL" in found["docker-bake.hcl"] or "nested too deeply" in found["docker-bake.hcl"]
+    assert "invalid JSON" in found["tools/package.json"]
+
+
+# -- code a repository could make git run ----------------------------------------------------------------
+
+
+def test_submodules_with_ext_and_file_urls_are_never_fetched_and_are_reported(hostile: Hostile) -> None:
+    secret_repo = hostile.outside / "secret-repo"
+    proc.run(("git", "init", "--quiet", str(secret_repo)), timeout=30, env=gitdata.git_env())
+    marker = hostile.markers / "ext-transport"
+    some_commit = "0123456789abcdef0123456789abcdef01234567"
+    hostile.seed(
+        "submodules",
+        {
+            ".gitmodules": (
+                '[submodule "ext"]\n'
+                "\tpath = vendor/ext\n"
+                f"\turl = ext::sh -c touch% {marker}\n"
+                '[submodule "file"]\n'
+                "\tpath = vendor/file\n"
+                f"\turl = file://{secret_repo}\n"
+                '[submodule "relative"]\n'
+                "\tpath = vendor/relative\n"
+                "\turl = ../../../../outside/secret-repo\n"
+            ),
+            "vendor/ext": Gitlink(some_commit),
+            "vendor/file": Gitlink(some_commit),
+            "vendor/relative": Gitlink(some_commit),
+        },
+    )
+    outcome = hostile.run("submodules")
+    assert outcome.verdict is Verdict.PATCHED, outcome.reasons
+    found = problems(outcome)
+    for path in ("vendor/ext", "vendor/file", "vendor/relative"):
+        assert found[path] == "a git submodule: not fetched, so nothing in it was scanned"
+    assert hostile.read_outside() == []
