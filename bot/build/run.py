@@ -86,7 +86,8 @@ def build_platform(
 
     PASSED with ``image=tag``; FAILED with BuildKit's error line; TIMEOUT when the build ran past
     ``timeout`` and was killed with everything it started; UNVERIFIED when buildx failed before BuildKit
-    ran a step (no builder, no daemon): that says nothing about the Dockerfile. ``base_images`` maps a
+    ran a step (no builder, no daemon), or was not run at all (a target or build arg from the repository
+    that buildx would read as an option): that says nothing about the Dockerfile. ``base_images`` maps a
     ``FROM`` reference to the image to build it from instead (see ``bot.build.buildx``).
     """
     started = time.monotonic()
@@ -95,19 +96,22 @@ def build_platform(
     except BuildError as exc:
         return PlatformBuild(platform, Outcome.FAILED, 0.0, error=str(exc))
     with scrubbed_env() as (env, _):
-        argv = buildx_build_argv(
-            context,
-            platforms=[platform],
-            tags=[tag],
-            dockerfile=dockerfile,
-            target=plan.target,
-            build_args=dict(plan.build_args),
-            base_images=base_images,
-            load=True,
-            builder=builder,
-            provenance=False,  # the local image is for the smoke run: one manifest, no attestation
-            progress="rawjson",
-        )
+        try:
+            argv = buildx_build_argv(
+                context,
+                platforms=[platform],
+                tags=[tag],
+                dockerfile=dockerfile,
+                target=plan.target,
+                build_args=dict(plan.build_args),
+                base_images=base_images,
+                load=True,
+                builder=builder,
+                provenance=False,  # the local image is for the smoke run: one manifest, no attestation
+                progress="rawjson",
+            )
+        except ValueError as exc:  # a target or build arg from the repository that buildx would misread
+            return PlatformBuild(platform, Outcome.UNVERIFIED, 0.0, error=f"not built: {exc}")
         try:
             done = proc.run(argv, timeout=timeout, env=env, check=False)
         except proc.ProcTimeout as exc:
@@ -166,18 +170,21 @@ def push_multi_platform(
     context, dockerfile = _inside(checkout, plan)
     with scrubbed_env() as (env, work):
         archive, metadata = work / "image.oci.tar", work / "metadata.json"
-        argv = buildx_build_argv(
-            context,
-            platforms=platforms,
-            dockerfile=dockerfile,
-            target=plan.target,
-            build_args=dict(plan.build_args),
-            base_images=base_images,
-            output=oci_output(archive),
-            builder=builder,
-            metadata_file=metadata,
-            progress="rawjson",
-        )
+        try:
+            argv = buildx_build_argv(
+                context,
+                platforms=platforms,
+                dockerfile=dockerfile,
+                target=plan.target,
+                build_args=dict(plan.build_args),
+                base_images=base_images,
+                output=oci_output(archive),
+                builder=builder,
+                metadata_file=metadata,
+                progress="rawjson",
+            )
+        except ValueError as exc:
+            raise BuildError(f"the multi-platform build of {plan.dockerfile} was not run: {exc}") from None
         try:
             done = proc.run(argv, timeout=timeout, env=env, check=False)
         except proc.ProcError as exc:
