@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from bot import proc
+from bot.build.run import build_platform
 from bot.config import config_from_mapping
 from bot.forge import github as forge
 from bot.forge.publish import Forge
+from bot.model import ARM64, BuildPlan, Outcome
 from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run_repo
 from bot.sandbox.github import gitdata
 from bot.sandbox.github.server import LocalGitHub
@@ -368,3 +370,51 @@ def test_submodules_with_ext_and_file_urls_are_never_fetched_and_are_reported(ho
     for path in ("vendor/ext", "vendor/file", "vendor/relative"):
         assert found[path] == "a git submodule: not fetched, so nothing in it was scanned"
     assert hostile.read_outside() == []
+
+
+# -- names that would be options -------------------------------------------------------------------------
+
+
+def test_option_like_names_of_the_repository_branch_and_files_stay_names(hostile: Hostile) -> None:
+    marker = hostile.markers / "upload-pack"
+    hostile.seed(
+        "--upload-pack",
+        {
+            "-rf": "not an option\n",
+            f"--upload-pack=touch {marker}": "a file whose path would be an option\n",
+            "Dockerfile.--output=type=local,dest=pwned": "FROM node:lts-alpine3.10\n",
+            "build.sh": (
+                '#!/bin/sh\ndocker build --build-arg "A B=c" -t "--output=type=local,dest=pwned"'
+                ' -f "Dockerfile.--output=type=local,dest=pwned" -t acme/app:1 .\ndocker push acme/app:1\n'
+            ),
+        },
+        branch="--upload-pack=touch",
+    )
+    outcome = hostile.run("--upload-pack")
+    assert outcome.verdict is Verdict.PATCHED, outcome.reasons
+    assert outcome.patch is not None
+    assert "build.sh" in [edit.path for edit in outcome.patch.edits]
+
+    # A server may answer any default branch; this one would be an option without the `=` it gets.
+    hostile.set_default_branch("--upload-pack", f"--upload-pack=touch {marker}")
+    refused = hostile.run("--upload-pack")
+    assert refused.verdict is Verdict.ERROR
+    assert "Remote branch --upload-pack=touch" in refused.reasons[0]
+    assert "not found" in refused.reasons[0]
+
+
+def test_a_build_path_whose_arguments_would_be_options_is_refused_not_run(tmp_path: Path) -> None:
+    # From a build script's `docker build --build-arg "A B=c" --target -x`: never handed to buildx, and
+    # said as the outcome of that platform, not raised out of the verification as a crash.
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    for plan in (
+        BuildPlan("Dockerfile", ".", build_args=(("A B", "c"),)),
+        BuildPlan("Dockerfile", ".", build_args=(("-Z", "1"),)),
+        BuildPlan("Dockerfile", ".", target="--output=type=local,dest=pwned"),
+    ):
+        build = build_platform(
+            plan, ARM64, tmp_path, builder=None, timeout=5, tag="multiarch-bot-verify/x:arm64"
+        )
+        assert build.outcome is Outcome.UNVERIFIED
+        assert build.error.startswith("not built: "), build.error
+    assert not (tmp_path / "pwned").exists()
