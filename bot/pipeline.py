@@ -139,6 +139,9 @@ _CACHEABLE = frozenset(
 )
 _PR_LIVES = frozenset({Verdict.OPENED, Verdict.UPDATED, Verdict.UP_TO_DATE})
 _PR_STATE_OF = {Verdict.DECLINED: PrState.DECLINED, Verdict.MERGED: PrState.MERGED}
+# UNVERIFIED: the machinery failed (no builder, a registry's 429 while fetching a base), not the change.
+# An error is not remembered, so the next run tries again; a failure would be, until upstream moves.
+_BY_VERIFY_STATUS = {VerifyStatus.BLOCKED: Verdict.BLOCKED, VerifyStatus.UNVERIFIED: Verdict.ERROR}
 _BY_PR_STATE = {
     PrState.OPENED: Verdict.OPENED,
     PrState.UPDATED: Verdict.UPDATED,
@@ -229,7 +232,7 @@ def _stages(target: RepoTarget, ctx: RunContext, workdir: Path, upstream_repo: R
     patched = _scan(checkout, ctx, wanted, name)  # the PR's own tree; base look-ups are cached
     result = _verify(checkout, patched, _plans(patched, target, wanted), ctx, target)
     if result.status is not VerifyStatus.PASSED:
-        verdict = Verdict.BLOCKED if result.status is VerifyStatus.BLOCKED else Verdict.FAILED
+        verdict = _BY_VERIFY_STATUS.get(result.status, Verdict.FAILED)
         return RepoOutcome(name, verdict, result.reasons, scan=patched, patch=patch, verification=result)
     if ctx.gate is Gate.BUILD:
         return RepoOutcome(name, Verdict.VERIFIED, scan=patched, patch=patch, verification=result)

@@ -31,6 +31,9 @@ _NAME_IN_JSON = re.compile(r'"name": ("(?:[^"\\]|\\.)*")')
 _DATA_IN_JSON = re.compile(r'"data": ("[A-Za-z0-9+/=]*")')
 # buildx's own steps while it reaches a builder: failing there says nothing about the Dockerfile.
 _BOOTSTRAP = ("[internal] booting buildkit", "[internal] waiting for connection")
+# Steps that fetch a base image (its metadata, its layers): failing there is the registry's doing (a rate
+# limit, an outage), not the Dockerfile's; the scan has already found every base in its registry.
+_FETCHING_BASE = re.compile(r"(?:^|\] )(?:load metadata for |FROM )")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class BuildLog:
     lines: tuple[str, ...]  # the last TAIL_LINES lines, in plain's shape, redacted
     error: str  # the clearest single line saying why the build failed; "" when nothing says so
     reached_buildkit: bool  # False: buildx failed before BuildKit began (no builder, no daemon)
+    fetching_base: bool = False  # the failing step was fetching a base image: a registry problem
 
 
 @dataclass
@@ -75,7 +79,9 @@ def read_rawjson(text: str, *, tail: int = TAIL_LINES) -> BuildLog:
     error = _error_line(vertices, trailing)
     clipped = [_clip(redact(line), _LINE_LIMIT) for line in lines[-tail:]] if tail > 0 else []
     reached = any(vertex.name and not vertex.name.startswith(_BOOTSTRAP) for vertex in vertices.values())
-    return BuildLog(tuple(clipped), redact(error), reached)
+    failed = _failed_step(vertices)
+    fetching = failed is not None and bool(_FETCHING_BASE.search(failed.name))
+    return BuildLog(tuple(clipped), redact(error), reached, fetching)
 
 
 def last_words(fragment: str) -> str:
@@ -160,11 +166,8 @@ def _flush(vertex: _Vertex, lines: list[str]) -> None:
 
 def _error_line(vertices: dict[str, _Vertex], trailing: list[str]) -> str:
     location = trailing[0] if trailing and _LOCATION.match(trailing[0]) else ""
-    failed = [vertex for vertex in vertices.values() if vertex.error]
-    # When one step fails BuildKit cancels the others; their "canceled" says nothing.
-    failed = [vertex for vertex in failed if "canceled" not in vertex.error] or failed
-    if failed:
-        vertex = failed[0]
+    vertex = _failed_step(vertices)
+    if vertex is not None:
         said = _EXIT.sub(lambda match: match.group(1).replace(":", ""), vertex.error)
         last = (vertex.output.get(2) or vertex.output.get(1) or [""])[-1].strip()
         line = f"{_clip(vertex.name, _NAME_LIMIT)}: {said}" + (f": {last}" if last else "")
@@ -174,6 +177,13 @@ def _error_line(vertices: dict[str, _Vertex], trailing: list[str]) -> str:
         said = errors[-1].removeprefix("ERROR:").strip().removeprefix("failed to solve:").strip()
         return _clip(said + (f" ({location})" if location else ""), _LINE_LIMIT)
     return _clip(trailing[-1], _LINE_LIMIT) if trailing else ""
+
+
+def _failed_step(vertices: dict[str, _Vertex]) -> _Vertex | None:
+    failed = [vertex for vertex in vertices.values() if vertex.error]
+    # When one step fails BuildKit cancels the others; their "canceled" says nothing.
+    failed = [vertex for vertex in failed if "canceled" not in vertex.error] or failed
+    return failed[0] if failed else None
 
 
 def _clip(text: str, limit: int) -> str:

@@ -86,9 +86,10 @@ def build_platform(
 
     PASSED with ``image=tag``; FAILED with BuildKit's error line; TIMEOUT when the build ran past
     ``timeout`` and was killed with everything it started; UNVERIFIED when buildx failed before BuildKit
-    ran a step (no builder, no daemon), or was not run at all (a target or build arg from the repository
-    that buildx would read as an option): that says nothing about the Dockerfile. ``base_images`` maps a
-    ``FROM`` reference to the image to build it from instead (see ``bot.build.buildx``).
+    ran a step (no builder, no daemon) or while fetching a base image (a registry's 429 or outage), or was
+    not run at all (a target or build arg from the repository that buildx would read as an option): that
+    says nothing about the Dockerfile. ``base_images`` maps a ``FROM`` reference to the image to build it
+    from instead (see ``bot.build.buildx``).
     """
     started = time.monotonic()
     try:
@@ -124,8 +125,10 @@ def build_platform(
     log = read_rawjson(done.stderr.decode(errors="replace"))
     if done.returncode == 0:
         return PlatformBuild(platform, Outcome.PASSED, seconds, image=tag, log_tail=log.lines)
-    outcome = Outcome.FAILED if log.reached_buildkit else Outcome.UNVERIFIED
+    outcome = Outcome.FAILED if log.reached_buildkit and not log.fetching_base else Outcome.UNVERIFIED
     error = log.error or f"docker buildx build exited with {done.returncode}"
+    if log.fetching_base:  # a registry's rate limit or outage says nothing about the Dockerfile
+        error = f"a base image could not be fetched: {error}"
     return PlatformBuild(platform, outcome, seconds, log_tail=log.lines, error=error)
 
 

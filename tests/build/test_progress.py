@@ -134,3 +134,22 @@ def test_last_words_of_a_killed_build_come_from_the_fragment_proc_kept() -> None
     fragment = '"name": "[internal] load metadata", | "name": "[2/2] RUN sleep 60", | "started": "t" | }'
     assert last_words(fragment) == "running [2/2] RUN sleep 60"
     assert last_words('"timestamp": "t" | } | ] | }') == ""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[context busybox:stable] load metadata for 127.0.0.1:5000/library/busybox:stable",
+        "[internal] load metadata for docker.io/library/busybox:stable",
+        "[1/2] FROM 127.0.0.1:5000/library/busybox:stable@sha256:" + "1" * 64,
+    ],
+)
+def test_a_step_fetching_a_base_image_that_fails_is_the_registrys_doing(name: str) -> None:
+    said = "unexpected status from HEAD request to http://127.0.0.1:5000/v2/…: 429 Too Many Requests"
+    read = read_rawjson(vertex(FROM, name, started="t") + vertex(FROM, name, error=said))
+    assert read.fetching_base
+    assert "429 Too Many Requests" in read.error
+
+
+def test_a_failing_run_step_is_not_a_base_fetch() -> None:
+    assert not read_rawjson(FAILED_RUN).fetching_base
