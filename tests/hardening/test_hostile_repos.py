@@ -29,6 +29,7 @@ from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run
 from bot.sandbox.github import gitdata
 from bot.sandbox.github.server import LocalGitHub
 from bot.scan.registry import RegistryClient
+from tests.support.docker import DockerSandbox
 from tests.support.local_github import FAST
 from tests.support.registry import SeededRegistry
 
@@ -123,7 +124,7 @@ def _directory_entries(directory: Path) -> dict[str, Entry]:
 @dataclass
 class Hostile:
     github: LocalGitHub
-    registry: SeededRegistry
+    registry: str  # the address docker.io is mirrored to
     token: str
     workspace: Path  # where the bot clones: <workspace>/repo-*/checkout
     outside: Path  # beside the workspace: what a symlink or traversal out of a clone would reach
@@ -158,7 +159,7 @@ class Hostile:
     def run(self, name: str, gate: Gate | None = Gate.PATCH) -> RepoOutcome:
         config = config_from_mapping(
             {
-                "registry_mirrors": {"docker.io": self.registry.address},
+                "registry_mirrors": {"docker.io": self.registry},
                 "github": {"api_url": self.github.api_url},
             }
         )
@@ -201,7 +202,7 @@ def hostile(
     (outside / "Dockerfile").write_text("FROM scratch\n# the operator's secret: ghp_outside-the-clone\n")
     (outside / "package.json").write_text('{"scripts": {"docker:build": "docker build -t leak ."}}\n')
     token = local_github.add_user("multiarch-bot")
-    yield Hostile(local_github, registry, token, workspace, outside, markers)
+    yield Hostile(local_github, registry.address, token, workspace, outside, markers)
     assert sorted(p.name for p in markers.iterdir()) == [], "repository code ran"
     assert not list(tmp_path.rglob("pwned")), "a file was written outside the clone"
     assert list(workspace.iterdir()) == [], "a clone was left behind"
@@ -418,3 +419,83 @@ def test_a_build_path_whose_arguments_would_be_options_is_refused_not_run(tmp_pa
         assert build.outcome is Outcome.UNVERIFIED
         assert build.error.startswith("not built: "), build.error
     assert not (tmp_path / "pwned").exists()
+
+
+def _hostile_git_config(home: Path, markers: Path) -> dict[str, str]:
+    """An operator's git setup that would run a repository's code: a filter and a diff driver that a
+    repository's .gitattributes can name, hooks taken from the work tree, a template with a hook. Every
+    place git reads config from points at it; the variables are what the bot's environment then holds."""
+    template = home / "template"
+    (template / "hooks").mkdir(parents=True)
+    (template / "hooks" / "post-checkout").write_text(f"#!/bin/sh\ntouch {markers}/template-hook\n")
+    (template / "hooks" / "post-checkout").chmod(0o755)
+    text = (
+        f'[filter "evil"]\n\tclean = touch {markers}/filter-clean; cat\n'
+        f"\tsmudge = touch {markers}/filter-smudge; cat\n"
+        f'[diff "evil"]\n\ttextconv = touch {markers}/textconv; cat\n'
+        f"[core]\n\thooksPath = .githooks\n[init]\n\ttemplateDir = {template}\n"
+    )
+    (home / ".gitconfig").write_text(text)
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "config").write_text(text)
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+        "GIT_CONFIG_SYSTEM": str(home / ".gitconfig"),
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "core.hooksPath",
+        "GIT_CONFIG_VALUE_0": ".githooks",
+        "GIT_CONFIG_PARAMETERS": f"'filter.evil2.smudge'='touch {markers}/filter-parameters; cat'",
+    }
+
+
+@pytest.mark.docker
+def test_filters_and_hooks_a_repository_names_never_run_in_a_whole_run(
+    hostile: Hostile, docker_sandbox: DockerSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = {
+        f"{where}/{hook}": Script(f"#!/bin/sh\ntouch {hostile.markers}/{hook}-from-{where.strip('.')}\n")
+        for where in (".githooks", ".husky", "hooks")
+        for hook in (
+            "post-checkout",
+            "pre-commit",
+            "commit-msg",
+            "post-commit",
+            "pre-push",
+            "fsmonitor-watchman",
+        )
+    }
+    hostile.seed(
+        "filters",
+        {
+            ".gitattributes": "Dockerfile filter=evil diff=evil merge=evil\nMakefile filter=evil\n"
+            "*.sh filter=evil2\n",
+            "Dockerfile": 'FROM busybox:stable\nCOPY hello.sh /usr/local/bin/hello\nCMD ["hello"]\n',
+            "hello.sh": Script("#!/bin/sh\necho hello\n"),
+            "Makefile": "IMAGE ?= acme/hello:1\nrelease:\n"
+            "\tdocker build -t $(IMAGE) .\n\tdocker push $(IMAGE)\n",
+            **hooks,
+        },
+        base=None,
+    )
+    operator = _hostile_git_config(tmp_path / "home", hostile.markers)
+    # The trap is armed: a plain clone with this configuration runs the repository's filter and hooks.
+    naive = tmp_path / "naive-clone"
+    proc.run(
+        ("git", "clone", "--quiet", hostile.github.clone_url("hostile/filters"), str(naive)),
+        timeout=60,
+        env={"PATH": os.environ["PATH"], **operator},
+    )
+    ran = {p.name for p in hostile.markers.iterdir()}
+    assert {"filter-smudge", "filter-parameters", "post-checkout-from-githooks"} <= ran
+    for marker in hostile.markers.iterdir():
+        marker.unlink()
+
+    for name, value in operator.items():
+        monkeypatch.setenv(name, value)
+    hostile.registry = docker_sandbox.registry.address
+    outcome = hostile.run("filters", gate=None)  # clone, scan, patch, commit, build, push, pull request
+    assert outcome.verdict is Verdict.OPENED, outcome.reasons
+    assert outcome.pushed
+    # the fixture then checks that no marker appeared
