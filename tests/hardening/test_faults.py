@@ -8,6 +8,7 @@ so a small reverse proxy on 127.0.0.1 stands in front of it and answers some req
 from __future__ import annotations
 
 import http.client
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.hardening.conftest import CheapFleet, Kind, MakeFleet, RunResult
+from bot.sandbox.github.exchange import Exchange
+from tests.hardening.conftest import BOT_LOGIN, CheapFleet, Kind, MakeFleet, RunResult
 from tests.support.docker import DockerSandbox
 
 pytestmark = pytest.mark.docker
@@ -166,3 +168,61 @@ def test_registry_429s_while_builds_fetch_bases_are_errors_that_the_rerun_retrie
     limited.clear()
     rerun = assert_a_clean_rerun_finishes_the_rest(fleet)
     assert {rerun.verdicts()[name] for name in eligible} == {"opened"}
+
+
+def test_github_and_registry_faults_leave_each_repo_done_or_explained_and_never_a_second_pr(
+    cheap_fleet: MakeFleet, faulty_registry: tuple[FaultyRegistry, str]
+) -> None:
+    proxy, address = faulty_registry
+    first_asks = itertools.count()
+
+    def scans_are_rate_limited(method: str, path: str, agent: str) -> tuple[int, dict[str, str]] | None:
+        if agent == "multiarch-bot" and "/manifests/" in path and next(first_asks) < 3:
+            return 429, {"Retry-After": "1"}
+        return None
+
+    proxy.policy = scans_are_rate_limited
+    kinds = [Kind.ELIGIBLE] * 6 + [Kind.BLOCKED, Kind.READY]
+    fleet = cheap_fleet(len(kinds), kinds=kinds, registry=address)
+    faults = fleet.github.faults
+    faults.server_errors(3, status=502, route=REPO)  # a 5xx burst on the first reads
+    faults.server_errors(2, status=503, method="POST", route=FORKS)
+    faults.drop_connections(2, method="GET", route=PULLS)  # no answer at all
+    faults.drop_connections(method="POST", route=PULLS, after=True)  # created, and the answer lost
+    faults.server_error_after_create()  # created, then a 502: the retried POST meets "already exists"
+    faults.secondary_limit(2, retry_after=1, route=PULLS)
+    faults.too_many_requests(route=MERGE_UPSTREAM)  # a bare 429 is not retried: the sync is skipped
+    faults.slow_forks(1.0)
+    victim = f"{BOT_LOGIN}/app-000"
+    vanished = threading.Event()
+
+    def delete_the_fork_once_synced(exchange: Exchange) -> None:
+        if exchange.route == MERGE_UPSTREAM and victim in exchange.path and not vanished.is_set():
+            vanished.set()
+            fleet.github.delete_repo(victim)  # before the bot hears back: its push finds no fork
+
+    fleet.github.observer = delete_the_fork_once_synced
+    first = fleet.run()
+    fleet.github.observer = None
+
+    assert_done_or_explained(first, fleet)
+    assert fleet.duplicate_pulls() == {}
+    assert vanished.is_set()
+    assert first.verdicts()["acme/app-000"] == "error"
+    print(first.outcomes["acme/app-000"]["reasons"])
+    assert first.verdicts()["acme/app-006"] == "blocked"
+    assert first.verdicts()["acme/app-007"] == "nothing-to-do"
+    limited = [seen for seen in proxy.seen if seen.status == 429]
+    assert len(limited) == 3
+    for seen in limited:  # each 429 was waited out for its Retry-After before the same request again
+        again = next(
+            s for s in proxy.seen if s.at > seen.at and (s.method, s.path) == (seen.method, seen.path)
+        )
+        assert again.at - seen.at >= 0.9
+    for name in fleet.of_kind(Kind.ELIGIBLE):
+        if first.verdicts()[name] == "opened":
+            assert len(fleet.bot_pulls(name)) == 1, name
+
+    rerun = assert_a_clean_rerun_finishes_the_rest(fleet)
+    assert rerun.verdicts()["acme/app-000"] == "opened"
+    assert fleet.github.repo(victim) is not None  # forked again
