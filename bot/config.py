@@ -110,8 +110,9 @@ class GitHubSettings(_Frozen):
     author_name: str = "multiarch-bot"
     author_email: str = "multiarch-bot@users.noreply.github.com"
     fork_ready_timeout: Annotated[float, Field(gt=0, le=3600)] = 300.0
-    seconds_between_requests: Annotated[float, Field(ge=0, le=60)] = 0.25
-    """Pacing of API requests (GitHub's guidance for bots that create content); 0 for a server of your own."""
+    seconds_between_requests: Annotated[float, Field(ge=0, le=60)] = 0.07
+    """Pacing of all API requests: under GitHub's secondary limit of 900 REST points a minute (a read is
+    one point); writes are paced by ``seconds_between_writes``, GitHub's one second. 0 for your own server."""
     seconds_between_writes: Annotated[float, Field(ge=0, le=60)] = 1.0
 
     @field_validator("api_url")
