@@ -1,0 +1,1 @@
+"""The fleet benchmark: ``python -m bench`` (see README: Benchmark)."""

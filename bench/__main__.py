@@ -1,0 +1,110 @@
+"""``python -m bench [--sizes 50,200,1000] [--out DIR] [--no-build]``: the fleet benchmark (README).
+
+Starts its own registry on 127.0.0.1 (so its access log holds only the benchmark's requests), a local
+GitHub per fleet size, and, for the build part, the sandbox's Docker engine; stops what it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.fleet import push_bases
+from bench.parts import build_part, fleet_part
+from bench.report import markdown, write_reports
+from bench.shapes import ROOT
+from bot.sandbox.base_images import BASE_IMAGES, build_base_images
+from bot.sandbox.engine import ensure_engine
+from bot.sandbox.registry import LocalRegistry
+
+STATE = ROOT / ".state" / "bench"  # the engine's pid and the base images' build inputs, shared by runs
+TEST_LEASES = ROOT / ".state" / "test-sandbox" / "leases"  # tests stop the engine unless a lease is held
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default="50,200,1000", help="fleet sizes, comma-separated")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench", help="where the reports go")
+    parser.add_argument("--no-build", action="store_true", help="skip the build part (no Docker needed)")
+    parser.add_argument("--no-tools", action="store_true", help="skip the skopeo and docker comparison")
+    parser.add_argument(
+        "--rerun-max", type=int, default=200, help="full run + rerun up to this N (they build)"
+    )
+    parser.add_argument("--from-json", type=Path, metavar="FILE", help="only rewrite the reports of FILE")
+    args = parser.parse_args(argv)
+    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+        results.pop("schema", None)
+    else:
+        build, tools = not args.no_build, not args.no_tools
+        results = run(sizes, args.out, build=build, tools=tools, rerun_max=args.rerun_max)
+    for path in write_reports(results, args.out):
+        print(f"wrote {path}", file=sys.stderr)
+    sys.stdout.write(markdown(results))
+    return 0
+
+
+def run(
+    sizes: list[int], out: Path, *, build: bool = True, tools: bool = True, rerun_max: int = 200
+) -> dict[str, Any]:
+    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+    work = out / "work"
+    results: dict[str, Any] = {"machine": _machine(), "sizes": []}
+    with _registry(out / "registry") as registry:
+        push_bases(registry)
+        for size in sizes:
+            started = time.perf_counter()
+            part = fleet_part(size, registry, work / f"n{size}", compare_tools=tools, rerun=size <= rerun_max)
+            results["sizes"].append(part)
+            print(f"bench: N={size} done in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        if build:
+            with _engine_lease():
+                engine = ensure_engine(STATE / "engine")
+                build_base_images(engine, registry.address, STATE, BASE_IMAGES)
+                results["build"] = build_part(registry, work / "build")
+    return results
+
+
+@contextlib.contextmanager
+def _registry(state: Path) -> Iterator[LocalRegistry]:
+    registry = LocalRegistry.start(state)  # its own per output directory: its log counts only this run
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+@contextlib.contextmanager
+def _engine_lease() -> Iterator[None]:
+    """Hold a lease like a test run's, so a test session ending meanwhile leaves the engine running."""
+    lease = TEST_LEASES / str(os.getpid())
+    if TEST_LEASES.is_dir():
+        lease.touch()
+    try:
+        yield
+    finally:
+        lease.unlink(missing_ok=True)
+
+
+def _machine() -> dict[str, Any]:
+    pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cores": os.cpu_count(),
+        "memory_gb": round(pages * page_size / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
