@@ -14,6 +14,7 @@ import docker
 
 from bot import __version__, run_command
 from bot.build.buildx import mirrored_bases
+from bot.build.cgroup import build_limits
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
 from bot.build.verify import VerifySettings, docker_runner, verify
@@ -172,6 +173,7 @@ def _verify(args: argparse.Namespace) -> int:
         builder=args.builder or config.builder,
         build_timeout=args.timeout or config.timeouts.build,
         smoke_timeout=config.timeouts.smoke,
+        cgroup_parent=build_limits(config),
     )
     with _checkout(args.target) as checkout:
         scan = _scan_checkout(checkout, config, wanted, display_root=args.target)

@@ -137,6 +137,10 @@ class Limits(_Frozen):
     """GitHub's secondary limits count content-creating requests; a polite bot opens few PRs per hour."""
     api_reserve: Annotated[int, Field(ge=0, le=10_000)] = 50
     """API requests kept back: a run stops cleanly (and the next one resumes) below this."""
+    build_memory_mb: Annotated[int, Field(ge=64, le=1 << 20)] | None = 4096
+    """MiB for the RUN steps of all builds at once (a cgroup given as --cgroup-parent); null: no limit."""
+    build_pids: Annotated[int, Field(ge=16, le=1 << 22)] = 4096
+    """Processes for the RUN steps of all builds at once, in the same cgroup."""
 
 
 class TargetSettings(_Frozen):

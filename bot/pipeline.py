@@ -21,6 +21,7 @@ import docker
 from github.Repository import Repository
 
 from bot.build.buildx import mirrored_bases
+from bot.build.cgroup import build_limits
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
 from bot.build.verify import VerifySettings, docker_runner, verify
@@ -301,6 +302,7 @@ def _verify(
         build_timeout=config.timeouts.build,
         smoke_timeout=config.timeouts.smoke,
         smoke_command=target.smoke_command,
+        cgroup_parent=build_limits(config),
     )
     missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
     bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)

@@ -51,6 +51,7 @@ def buildx_build_argv(
     network: Network = "none",
     provenance: bool | None = None,
     progress: Progress = "plain",
+    cgroup_parent: str | None = None,
     docker_cli: Path = DOCKER_CLI,
 ) -> tuple[str, ...]:
     """``docker buildx build`` for ``platforms``; ``output`` is a ``--output`` spec (type=oci,dest=…).
@@ -69,6 +70,8 @@ def buildx_build_argv(
     if builder is not None:
         argv += ["--builder", builder_name(builder)]
     argv += ["--progress", progress, "--network", network]
+    if cgroup_parent is not None:  # the memory and pids ceiling of RUN steps (see bot.build.cgroup)
+        argv += ["--cgroup-parent", _checked("cgroup parent", cgroup_parent)]
     argv += ["--platform", ",".join(str(platform) for platform in platforms)]
     if dockerfile is not None:
         argv += ["--file", str(dockerfile)]

@@ -81,6 +81,7 @@ def build_platform(
     timeout: float,
     tag: str,
     base_images: Mapping[str, str] | None = None,
+    cgroup_parent: str | None = None,
 ) -> PlatformBuild:
     """Build ``plan`` for ``platform`` and load it into the engine's image store as ``tag``.
 
@@ -89,7 +90,8 @@ def build_platform(
     ran a step (no builder, no daemon) or while fetching a base image (a registry's 429 or outage), or was
     not run at all (a target or build arg from the repository that buildx would read as an option): that
     says nothing about the Dockerfile. ``base_images`` maps a ``FROM`` reference to the image to build it
-    from instead (see ``bot.build.buildx``).
+    from instead (see ``bot.build.buildx``). RUN steps run under ``cgroup_parent`` when it is given (its
+    memory and pids limits: see ``bot.build.cgroup``).
     """
     started = time.monotonic()
     try:
@@ -110,6 +112,7 @@ def build_platform(
                 builder=builder,
                 provenance=False,  # the local image is for the smoke run: one manifest, no attestation
                 progress="rawjson",
+                cgroup_parent=cgroup_parent,
             )
         except ValueError as exc:  # a target or build arg from the repository that buildx would misread
             return PlatformBuild(platform, Outcome.UNVERIFIED, 0.0, error=f"not built: {exc}")
@@ -139,6 +142,7 @@ def build_plan(
     builder: str | None,
     timeout: float,
     base_images: Mapping[str, str] | None = None,
+    cgroup_parent: str | None = None,
 ) -> tuple[PlatformBuild, ...]:
     """Every platform of ``plan``, one after another, each loaded under its ``verify_tag``."""
     return tuple(
@@ -150,6 +154,7 @@ def build_plan(
             timeout=timeout,
             tag=verify_tag(plan, platform),
             base_images=base_images,
+            cgroup_parent=cgroup_parent,
         )
         for platform in plan.platforms
     )

@@ -40,6 +40,7 @@ class VerifySettings:
     build_timeout: float = 1800.0
     smoke_timeout: float = 60.0
     smoke_command: tuple[str, ...] | None = None  # None: the image's own entrypoint with a probe
+    cgroup_parent: str | None = None  # RUN steps' memory and pids ceiling (bot.build.cgroup); None: none
 
 
 def verify(
@@ -69,6 +70,7 @@ def docker_runner(
             timeout=settings.build_timeout,
             tag=verify_tag(plan, platform, checkout),
             base_images=base_images,
+            cgroup_parent=settings.cgroup_parent,
         )
         if build.outcome is not Outcome.PASSED or build.image is None:
             return PlatformResult(build)

@@ -20,6 +20,7 @@ import tarfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import pytest
 
 from bot import proc
 from bot.build.buildx import buildx_build_argv
+from bot.build.cgroup import CGROUP_ROOT, build_cgroup, cgroup_name, remove_cgroup
 from bot.build.run import build_platform, scrubbed_env
 from bot.build.smoke import smoke_run
 from bot.config import config_from_mapping
@@ -243,10 +245,17 @@ def test_a_build_past_timeouts_build_is_killed_and_reported_as_a_timeout(
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     started = time.monotonic()
-    with RegistryClient(mirrors=config.registry_mirrors, timeout=5, total_budget=20) as registry:
-        outcome = run_repo(
-            RepoTarget("acme/slow"), RunContext(config, session, registry, workspace, Gate.BUILD)
-        )
+    with (
+        RegistryClient(mirrors=config.registry_mirrors, timeout=5, total_budget=20) as registry,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        context = RunContext(config, session, registry, workspace, Gate.BUILD)
+        running = pool.submit(run_repo, RepoTarget("acme/slow"), context)
+        step = _cgroups_of_step(run_id, until=time.monotonic() + 60)
+        outcome = running.result()
+
+    # the step ran under the bot's build cgroup: limits.build_memory_mb and build_pids held it
+    assert f"/{cgroup_name(4096, 4096)}/" in step
 
     assert outcome.verdict is Verdict.FAILED, outcome.reasons
     assert any("timed out after 5s and was killed" in reason for reason in outcome.reasons), outcome.reasons
@@ -258,6 +267,21 @@ def test_a_build_past_timeouts_build_is_killed_and_reported_as_a_timeout(
     while (left := _processes_mentioning(run_id)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert left == []  # the step's shell and the buildx plugin went with the killed build
+
+
+def _cgroups_of_step(run_id: str, *, until: float) -> str:
+    """The memory cgroup line of the RUN step that sleeps, once it runs."""
+    while time.monotonic() < until:
+        for found in _processes_mentioning(f"echo {run_id} && sleep"):
+            pid = found.split(":", 1)[0]
+            with contextlib.suppress(OSError):
+                return next(
+                    line
+                    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+                    if ":memory:" in line
+                )
+        time.sleep(0.05)
+    raise AssertionError("the build's RUN step never ran")
 
 
 def _processes_mentioning(text: str) -> list[str]:
@@ -288,3 +312,28 @@ def test_a_smoke_run_past_its_memory_limit_is_killed_and_said_so(
     ran = smoke_run(client, tag, AMD64, command=["dd", "if=/dev/zero", "of=/dev/null", "bs=1500M", "count=1"])
     assert ran.outcome is Outcome.FAILED
     assert ran.error == "killed: out of memory (the smoke run's limit is 1 GiB)"
+
+
+def test_run_steps_past_the_build_memory_limit_are_killed(
+    docker_sandbox: DockerSandbox, loaded: list[str], run_id: str, tmp_path: Path
+) -> None:
+    # BuildKit's docker driver has no --memory; a cgroup given as --cgroup-parent is what it honours.
+    parent, why_not = build_cgroup(64, 256, name=f"multiarch-bot-test-{run_id}")
+    assert parent is not None, why_not
+    try:
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        (repo / "Dockerfile").write_text(
+            f"FROM {docker_sandbox.ref('library/busybox')}\nARG RUN_ID\n"
+            "RUN dd if=/dev/zero of=/dev/null bs=200M count=1 && echo allocated > /result\n"
+        )
+        plan = BuildPlan("Dockerfile", ".", build_args=(("RUN_ID", run_id),))
+        loaded.append(tag := f"multiarch-bot-verify/greedy-{run_id}:amd64")
+        limited = build_platform(plan, AMD64, repo, builder=None, timeout=120, tag=tag, cgroup_parent=parent)
+        assert limited.outcome is Outcome.FAILED
+        assert "exit code 137: Killed" in limited.error  # SIGKILL: the kernel's OOM killer
+        unlimited = build_platform(plan, AMD64, repo, builder=None, timeout=120, tag=tag)  # the control
+        assert unlimited.outcome is Outcome.PASSED, unlimited.error
+    finally:
+        remove_cgroup(parent)
+    assert not (CGROUP_ROOT / "memory" / parent.strip("/")).exists()
