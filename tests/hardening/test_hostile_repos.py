@@ -102,15 +102,19 @@ def _write_tree(git_dir: Path, entries: Mapping[str, Entry]) -> str:
         if isinstance(entry, Gitlink):
             lines.append(f"160000 commit {entry.sha}\t{name}")
             continue
-        mode, data = {
-            Link: lambda e: ("120000", e.target.encode()),
-            Script: lambda e: ("100755", e.text.encode()),
-            str: lambda e: ("100644", e.encode()),
-            bytes: lambda e: ("100644", e),
-        }[type(entry)](entry)
+        mode, data = _blob(entry)
         blob = _git(git_dir, "hash-object", "-w", "--stdin", stdin=data)
         lines.append(f"{mode} blob {blob}\t{name}")
     return _git(git_dir, "mktree", "-z", "--missing", stdin="".join(f"{line}\0" for line in lines).encode())
+
+
+def _blob(entry: str | bytes | Link | Script) -> tuple[str, bytes]:
+    """The tree mode and the content of a file entry."""
+    if isinstance(entry, Link):
+        return "120000", entry.target.encode()
+    if isinstance(entry, Script):
+        return "100755", entry.text.encode()
+    return "100644", entry.encode() if isinstance(entry, str) else entry
 
 
 def _directory_entries(directory: Path) -> dict[str, Entry]:
