@@ -25,6 +25,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.errors import BotError, GitError
+from bot.forge import github as forge
+from bot.forge.git import shallow_clone
+from bot.forge.git_publish import push_branch
+from bot.proc import register_secret
 from bot.sandbox.github import gitdata
 from bot.sandbox.github.server import LocalGitHub
 from tests.support.docker import DockerSandbox
@@ -32,7 +37,6 @@ from tests.support.local_github import client
 
 EXAMPLES = Path(__file__).parents[2] / "bot" / "sandbox" / "examples"
 ROOT = Path(__file__).parents[2]
-pytestmark = pytest.mark.docker
 
 
 @dataclass
@@ -177,6 +181,7 @@ def fleet(docker_sandbox: DockerSandbox, tmp_path: Path, monkeypatch: pytest.Mon
         github.stop()
 
 
+@pytest.mark.docker
 def test_the_token_appears_in_no_output_report_pull_request_file_or_command_line(fleet: Fleet) -> None:
     reports = ("--report-json", str(fleet.tmp / "run.json"), "--report-html", str(fleet.tmp / "run.html"))
 
@@ -209,6 +214,7 @@ def test_the_token_appears_in_no_output_report_pull_request_file_or_command_line
     assert any("blocked" in text for where, text in written.items() if where.startswith("fleet/requests#"))
 
 
+@pytest.mark.docker
 def test_a_bad_token_fails_the_run_without_showing_it(fleet: Fleet) -> None:
     bad = "ghp_" + "0badc0ffee" * 4
     fleet.others.append(bad)
@@ -219,3 +225,34 @@ def test_a_bad_token_fails_the_run_without_showing_it(fleet: Fleet) -> None:
     assert "401" in output or "Bad credentials" in output, output
     assert watched.exposed == []
     assert fleet.leaks() == []
+
+
+def test_registered_secrets_are_masked_in_the_errors_of_failing_git_and_api_calls(
+    local_github: LocalGitHub, tmp_path: Path
+) -> None:
+    decoy = f"decoy-{os.urandom(6).hex()}"
+    register_secret(decoy)
+    token = local_github.add_user("multiarch-bot")
+    for owner in ("azure", "multiarch-bot"):
+        local_github.import_directory(EXAMPLES / "amd64-only", owner, "tool")
+
+    with pytest.raises(GitError) as cloned:  # a URL that carries a secret, to a server that is not there
+        shallow_clone(f"http://x-access-token:{decoy}@127.0.0.1:9/none.git", tmp_path / "nowhere")
+    checkout = shallow_clone(local_github.clone_url("azure/tool"), tmp_path / "checkout")
+    local_github.faults.reject_pushes(message=f"remote: refusing {token} and {decoy}")
+    with pytest.raises(GitError) as pushed:  # the server echoes both back
+        push_branch(
+            checkout,
+            local_github.clone_url("multiarch-bot/tool"),
+            "multiarch/arm64",
+            token,
+            expected_sha=None,
+        )
+    with pytest.raises(BotError) as whoami:  # GitHub's 401 for a token it does not know
+        forge.whoami(client(local_github, decoy))
+
+    assert "refusing *** and ***" in str(pushed.value)
+    for error in (cloned.value, pushed.value, whoami.value):
+        assert decoy not in str(error)
+        assert token not in str(error)
+        assert not [arg for arg in getattr(error, "argv", ()) if decoy in arg or token in arg]
