@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 
 from bot import proc
+from bot.build.run import scrubbed_env
 from bot.config import Config
 from bot.sandbox.engine import DOCKER_CLI
 
@@ -94,12 +95,13 @@ def build_limits(config: Config) -> str | None:
 
 @functools.cache
 def _cgroup_driver() -> str:
-    try:
-        done = proc.run(
-            (str(DOCKER_CLI), "info", "--format", "{{.CgroupDriver}}"), timeout=_CHECK_TIMEOUT, check=False
-        )
-    except proc.ProcError:
-        return ""
+    # the builds' scrubbed environment: no docker process of the bot's ever holds its token
+    with scrubbed_env() as (env, _):
+        try:
+            argv = (str(DOCKER_CLI), "info", "--format", "{{.CgroupDriver}}")
+            done = proc.run(argv, timeout=_CHECK_TIMEOUT, env=env, check=False)
+        except proc.ProcError:
+            return ""
     return done.out.strip() if done.returncode == 0 else ""
 
 
