@@ -337,3 +337,29 @@ def test_run_steps_past_the_build_memory_limit_are_killed(
     finally:
         remove_cgroup(parent)
     assert not (CGROUP_ROOT / "memory" / parent.strip("/")).exists()
+
+
+def test_the_build_cgroup_is_set_up_on_cgroup_v1_and_v2_and_refused_without_delegation(
+    tmp_path: Path,
+) -> None:
+    v1 = tmp_path / "v1"
+    for controller in ("memory", "pids"):
+        (v1 / controller).mkdir(parents=True)
+    assert build_cgroup(512, 100, root=v1, name="builds") == ("/builds", "")
+    assert (v1 / "memory" / "builds" / "memory.limit_in_bytes").read_text() == str(512 << 20)
+    assert (v1 / "pids" / "builds" / "pids.max").read_text() == "100"
+
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cgroup.controllers").write_text("cpu io memory pids\n")
+    (v2 / "cgroup.subtree_control").write_text("cpu io memory pids\n")
+    assert build_cgroup(512, 100, root=v2, name="builds") == ("/builds", "")
+    assert [(v2 / "builds" / name).read_text() for name in ("memory.max", "memory.swap.max", "pids.max")] == [
+        str(512 << 20),
+        "0",
+        "100",
+    ]
+    (v2 / "cgroup.subtree_control").write_text("cpu io\n")
+    parent, why_not = build_cgroup(512, 100, root=v2, name="other")
+    assert parent is None
+    assert why_not == "the cgroup v2 root does not delegate the memory and pids controllers"
