@@ -14,7 +14,6 @@ a limit and ``build_cgroup`` says why; the time limit (``timeouts.build``) holds
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from bot.sandbox.engine import DOCKER_CLI
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 _CHECK_TIMEOUT = 30.0
 _SAID: set[str] = set()
+_DRIVER: list[str] = []  # filled once dockerd has answered
 _log = logging.getLogger(__name__)
 
 
@@ -51,7 +51,7 @@ def build_cgroup(
             group = root / name
             group.mkdir(exist_ok=True)
             _write(group / "memory.max", limit)
-            with contextlib.suppress(FileNotFoundError):  # swap accounting may be off
+            with contextlib.suppress(OSError):  # swap accounting may be off (no such file to write)
                 _write(group / "memory.swap.max", "0")
             _write(group / "pids.max", str(pids))
         else:  # v1: the same path in each controller's hierarchy
@@ -93,16 +93,19 @@ def build_limits(config: Config) -> str | None:
     return parent
 
 
-@functools.cache
 def _cgroup_driver() -> str:
-    # the builds' scrubbed environment: no docker process of the bot's ever holds its token
-    with scrubbed_env() as (env, _):
-        try:
-            argv = (str(DOCKER_CLI), "info", "--format", "{{.CgroupDriver}}")
-            done = proc.run(argv, timeout=_CHECK_TIMEOUT, env=env, check=False)
-        except proc.ProcError:
-            return ""
-    return done.out.strip() if done.returncode == 0 else ""
+    """dockerd's cgroup driver, asked once per process (until it answers)."""
+    if not _DRIVER:
+        # the builds' scrubbed environment: no docker process of the bot's ever holds its token
+        with scrubbed_env() as (env, _):
+            try:
+                argv = (str(DOCKER_CLI), "info", "--format", "{{.CgroupDriver}}")
+                done = proc.run(argv, timeout=_CHECK_TIMEOUT, env=env, check=False)
+            except proc.ProcError:
+                return ""
+        if done.returncode == 0 and done.out.strip():
+            _DRIVER.append(done.out.strip())
+    return _DRIVER[0] if _DRIVER else ""
 
 
 def _write(path: Path, value: str) -> None:
