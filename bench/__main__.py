@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import push_bases
+from bench.measure import snapshot_bot
 from bench.parts import build_part, fleet_part
 from bench.report import markdown, write_reports
 from bench.shapes import ROOT
@@ -58,6 +59,7 @@ def run(
 ) -> dict[str, Any]:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     work = out / "work"
+    snapshot_bot(out / "bot-snapshot")
     results: dict[str, Any] = {"machine": _machine(), "sizes": []}
     with _registry(out / "registry") as registry:
         push_bases(registry)

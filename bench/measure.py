@@ -29,6 +29,7 @@ from bot.sandbox.registry import AccessLogEntry, LocalRegistry
 
 EXAMPLES = ROOT / "bot" / "sandbox" / "examples"
 NODE = "library/node:lts-alpine3.10"
+BOT_ROOT = ROOT  # where ``python -m bot`` finds the bot: the checkout, or a snapshot of it
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,25 @@ class BotRun:
     stderr_tail: str
 
 
+def snapshot_bot(into: Path) -> Path:
+    """A copy of ``bot/`` as it is now, which every run of this benchmark uses: a working tree that changes
+    meanwhile (a new config key changes the settings' fingerprint) must not turn a rerun into a first run.
+    """
+    shutil.rmtree(into, ignore_errors=True)
+    shutil.copytree(ROOT / "bot", into / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    global BOT_ROOT
+    BOT_ROOT = into
+    return into
+
+
 def run_bot(config: Path, *extra: str, token: str, out: Path) -> BotRun:
     report = out.with_suffix(".json")
     argv = [sys.executable, "-m", "bot", "run", "--config", str(config), "--report-json", str(report), *extra]
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
-    env |= {"MULTIARCH_BOT_TOKEN": token, "NO_PROXY": "127.0.0.1,localhost", "PYTHONPATH": str(ROOT)}
+    env |= {"MULTIARCH_BOT_TOKEN": token, "NO_PROXY": "127.0.0.1,localhost", "PYTHONPATH": str(BOT_ROOT)}
     with out.with_suffix(".out").open("wb") as stdout, out.with_suffix(".err").open("wb") as stderr:
         started = time.perf_counter()
-        child = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=stdout, stderr=stderr)
+        child = subprocess.Popen(argv, env=env, cwd=BOT_ROOT, stdout=stdout, stderr=stderr)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
