@@ -20,6 +20,7 @@ import pytest
 from bot.sandbox.github.exchange import Exchange
 from tests.hardening.conftest import BOT_LOGIN, CheapFleet, Kind, MakeFleet, RunResult
 from tests.support.docker import DockerSandbox
+from tests.support.local_github import commit_and_push
 
 pytestmark = pytest.mark.docker
 
@@ -226,3 +227,17 @@ def test_github_and_registry_faults_leave_each_repo_done_or_explained_and_never_
     rerun = assert_a_clean_rerun_finishes_the_rest(fleet)
     assert rerun.verdicts()["acme/app-000"] == "opened"
     assert fleet.github.repo(victim) is not None  # forked again
+
+
+def test_a_fork_deleted_under_its_open_pr_gets_one_new_pr_and_never_two_open(cheap_fleet: MakeFleet) -> None:
+    """GitHub closes a pull request whose fork is deleted; the bot cannot find it by its head any more (the
+    label is gone), so once upstream moves it forks again and opens one new pull request."""
+    fleet = cheap_fleet(1, kinds=[Kind.ELIGIBLE])
+    assert fleet.run().verdicts() == {"acme/app-000": "opened"}
+    fleet.github.delete_repo(f"{BOT_LOGIN}/app-000")
+    change = {"CHANGELOG.md": "- a release\n"}
+    commit_and_push(fleet.github, "acme/app-000", "main", change, token=fleet.owner_token, workdir=fleet.tmp)
+    assert fleet.run().verdicts() == {"acme/app-000": "opened"}
+    assert [state for _, state, _ in fleet.pulls("acme/app-000")] == ["closed", "open"]
+    assert fleet.orphan_branches() == []
+    assert fleet.run().verdicts() == {"acme/app-000": "up-to-date"}

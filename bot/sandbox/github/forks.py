@@ -162,7 +162,9 @@ def merge_upstream(store: Store, state: State, fork: Repo, branch: str) -> dict[
 
 
 def delete_repo(store: Store, full_name: str) -> bool:
-    """Delete a repository (the "fork deleted mid-run" fault); its PRs elsewhere keep a null head repo."""
+    """Delete a repository (the "fork deleted mid-run" fault). Its PRs elsewhere keep a null head repo, and
+    the open ones are closed, as GitHub closes a PR whose head branch goes ("closed this by deleting the
+    head repository")."""
     with store.changing() as state:
         repo = state.repos.pop(full_name, None)
         if repo is None:
@@ -171,6 +173,8 @@ def delete_repo(store: Store, full_name: str) -> bool:
             for issue in other.issues.values():
                 if issue.pull and issue.pull.head_repo == full_name:
                     issue.pull.head_repo = None
+                    if issue.state == "open":
+                        issue.state, issue.closed_at, issue.closed_by = "closed", now_iso(), repo.owner
     gitdata.remove(store.git_dir(full_name))
     return True
 

@@ -446,7 +446,7 @@ def _drive_pulls_issues_and_labels(world: World, bot: Github, fork: Repository) 
     assert [i.number for i in bot.search_issues(f"repo:{UPSTREAM} is:issue arm64")] == [question.number]
     _raises(422, lambda: list(bot.search_issues("repo:acme/nothing is:pr")))
 
-    # The fork goes away: GitHub keeps the pull request, with its head's repo, user and label null.
+    # The fork goes away: GitHub keeps the pull request (closed), with its head's repo, user and label null.
     world.github.delete_repo(fork.full_name)
     assert upstream.get_pull(pr.number).head.repo is None
 

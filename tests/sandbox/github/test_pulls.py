@@ -142,6 +142,14 @@ def test_a_pull_request_whose_fork_was_deleted_has_a_null_head_repo(world: World
     assert head["sha"] == pr.head.sha
 
 
+def test_deleting_the_fork_closes_its_open_pull_request(world: World) -> None:
+    world.fork_with_branch("multiarch")
+    pr = world.bot.get_repo(UPSTREAM).create_pull(base="main", head="multiarch-bot:multiarch", title="x")
+    world.github.delete_repo("multiarch-bot/tool")
+    again = world.bot.get_repo(UPSTREAM).get_pull(pr.number)
+    assert (again.state, again.merged) == ("closed", False)
+
+
 def test_a_same_repo_pull_request_says_no_commits_between_branch_names(world: World) -> None:
     owner = world.client(world.upstream_token).get_repo(UPSTREAM)
     owner.create_git_ref("refs/heads/same", owner.get_branch("main").commit.sha)
