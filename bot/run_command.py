@@ -11,7 +11,6 @@ import argparse
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from bot.run import PrBudget, Shard, Stop, run_fleet, select
 from bot.scan.manifest_disk_cache import DiskManifestCache
 from bot.scan.registry import RegistryClient
 from bot.sources import collect_targets, report_outcome
+from bot.workspace import run_workspace
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -83,7 +83,7 @@ def command(args: argparse.Namespace) -> int:
     budget = PrBudget(config.limits.prs_per_run, config.limits.prs_per_hour, cache)
     progress = Progress(len(targets), sys.stderr)
     stop = Stop()
-    with _workspace() as workspace, _first_interrupt_stops(stop), _registry(config) as registry:
+    with run_workspace() as workspace, _first_interrupt_stops(stop), _registry(config) as registry:
         context = RunContext(
             config,
             run.session,
@@ -171,12 +171,6 @@ def _update_dashboard(session: Forge, full_name: str, outcomes: list[RepoOutcome
         print(f"multiarch-bot: dashboard: {error}", file=sys.stderr)
         return
     print(f"dashboard: {url}", file=sys.stderr)
-
-
-@contextmanager
-def _workspace() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="multiarch-run-") as directory:
-        yield Path(directory)
 
 
 @contextmanager
