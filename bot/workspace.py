@@ -53,6 +53,20 @@ def remove_abandoned(root: Path) -> list[Path]:
             continue  # held: that run is alive
         finally:
             os.close(fd)  # closing releases the lock we may have taken
-        shutil.rmtree(candidate, ignore_errors=True)
-        removed.append(candidate)
+        if _empty_but_the_lock(candidate):
+            shutil.rmtree(candidate, ignore_errors=True)
+            removed.append(candidate)
     return removed
+
+
+def _empty_but_the_lock(workspace: Path) -> bool:
+    """Empty the workspace, the lock last: a dead run's children (a clone, a build) may still be writing
+    there, and what they leave is for the next run, which finds the lock again."""
+    for child in workspace.iterdir():
+        if child.name == LOCK:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    return all(child.name == LOCK for child in workspace.iterdir())
