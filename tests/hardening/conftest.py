@@ -129,12 +129,15 @@ class CheapFleet:
         keep = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
         return keep | {TOKEN_ENV: self.token, "PYTHONPATH": str(ROOT), "NO_PROXY": "127.0.0.1,localhost"}
 
-    def run_subprocess(self, *args: str, timeout: float = 300) -> RunResult:
+    def run_subprocess(
+        self, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+    ) -> RunResult:
+        """``python -m bot run`` to its end; ``env`` adds to (or overrides) ``environment()``."""
         self.runs += 1
         report = self.tmp / f"run-{self.runs}.json"
         done = subprocess.run(
             self.command(*args, report=report),
-            env=self.environment(),
+            env=self.environment() | (env or {}),
             capture_output=True,
             text=True,
             timeout=timeout,

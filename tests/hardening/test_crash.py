@@ -20,6 +20,7 @@ import pytest
 
 from bot.cache import SCHEMA
 from bot.sandbox.github.exchange import Exchange
+from bot.workspace import PREFIX
 from tests.hardening.conftest import CheapFleet, Kind, MakeFleet
 
 pytestmark = pytest.mark.docker
@@ -112,16 +113,17 @@ def test_sigkill_at_random_points_then_one_clean_run_leaves_one_pr_per_repo_and_
     killing = time.monotonic() - started
 
     final_started = time.monotonic()
-    final = fleet.run_subprocess()
+    final = fleet.run_subprocess(env=environment)
     final_seconds = time.monotonic() - final_started
     assert final.code == 0, final.output[-3000:]
     fleet.assert_every_eligible_repo_has_one_pr_and_nothing_else()
-    again = fleet.run_subprocess()
+    again = fleet.run_subprocess(env=environment)
     assert again.code == 0, again.output[-3000:]
     assert set(again.verdicts().values()) <= {"up-to-date", "blocked", "nothing-to-do"}
     fleet.assert_every_eligible_repo_has_one_pr_and_nothing_else()
     left = sorted(path.name for path in scratch.iterdir())
+    assert [name for name in left if name.startswith(PREFIX)] == []  # the killed runs' clones are gone
     print(
         f"\n{kills} kills in {killing:.0f} s ({writes.count} writes seen), final run {final_seconds:.0f} s,"
-        f" {len(left)} workspaces left by killed runs"
+        f" {len(left)} scratch directories left by killed builds"
     )
