@@ -189,6 +189,7 @@ def test_the_token_appears_in_no_output_report_pull_request_file_or_command_line
     killed = fleet.watch(fleet.start(*reports), kill_at_clone=True)
     assert killed.git_configs
     assert list((fleet.tmp / "tmp").glob("multiarch-run-*/repo-*/checkout/.git/config"))
+    assert fleet.leaks() == []  # before the next run removes what this one left
 
     # The fork refuses the push with a message that echoes the token back: the reason masks it.
     fleet.github.faults.reject_pushes(message=f"remote: token {fleet.token} may not push here")
