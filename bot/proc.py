@@ -67,6 +67,12 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
+def holds_secret(text: str) -> bool:
+    """Whether ``text`` contains a registered secret (e.g. an environment value a child must not inherit)."""
+    with _secrets_lock:
+        return any(secret in text for secret in _secrets)
+
+
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     """``text`` with every secret (the registered ones by default) replaced by ``***``."""
     if secrets is None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import git
 
+from bot import proc
 from bot.errors import GitError
 from bot.proc import redact
 
@@ -63,8 +64,13 @@ def redact_url(text: str) -> str:
 
 
 def scrubbed_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment git runs in: the caller's without GIT_* (but CA paths), plus ours, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEPT}
+    """The environment git runs in: the caller's without GIT_* (but CA paths) and without any variable that
+    holds a registered secret (the bot's token stays in the bot), plus ours, plus ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("GIT_") or k in _KEPT) and not proc.holds_secret(v)
+    }
     env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password on a terminal
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     env["GIT_CONFIG_GLOBAL"] = os.devnull
