@@ -163,9 +163,15 @@ def test_ctrl_c_stops_cleanly_with_130_and_the_rerun_finishes_the_rest(setup: Se
     command = [sys.executable, "-m", "bot", "run", "--config", str(setup.config)]
     env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
     running = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    assert running.stderr is not None
+    seen = []
+    for line in running.stderr:  # the first progress line: the run (and its Ctrl-C handling) has begun
+        seen.append(line)
+        if "azure/amd64-only" in line:
+            break
     running.send_signal(signal.SIGINT)
     out, err = running.communicate(timeout=120)
+    err = "".join(seen) + err
     assert running.returncode == 130, out + err
     assert setup.token not in out + err
     assert cli.main(["run", "--config", str(setup.config)]) == cli.EXIT_OK
