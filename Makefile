@@ -15,8 +15,8 @@ demo-down: setup
 	.venv/bin/python -m bot.sandbox.demo --down
 
 lint: setup
-	.venv/bin/ruff check bot tests
-	.venv/bin/ruff format --check bot tests
+	.venv/bin/ruff check bot tests bench
+	.venv/bin/ruff format --check bot tests bench
 	.venv/bin/mypy
 
 test: lint
