@@ -20,7 +20,7 @@ from types import FrameType
 import requests
 
 from bot import proc
-from bot.sandbox.github.server import API_PREFIX, HOST, LocalGitHub
+from bot.sandbox.github.server import Endpoints, LocalGitHub
 from bot.sandbox.github.store import STATE_FILE
 from bot.sandbox.github.web import WebView
 
@@ -30,22 +30,10 @@ PORT_FILE = "github.port"
 
 
 @dataclass(frozen=True)
-class GitHubDaemon:
+class GitHubDaemon(Endpoints):
     state_dir: Path
     port: int
     pid: int
-
-    @property
-    def web_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def git_url(self) -> str:
-        return self.web_url
-
-    @property
-    def api_url(self) -> str:
-        return self.web_url + API_PREFIX
 
     @property
     def admin_token(self) -> str:

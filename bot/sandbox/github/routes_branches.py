@@ -129,11 +129,12 @@ def get_commit(ctx: Ctx, owner: str, repo: str, ref: str) -> Response:
         additions = sum(c.additions for c in changes)
         deletions = sum(c.deletions for c in changes)
         body["stats"] = {"total": additions + deletions, "additions": additions, "deletions": deletions}
-        body["files"] = [_file(ctx, found, sha, c) for c in changes]
+        body["files"] = [file_json(ctx, found, sha, c) for c in changes]
         return json_response(body)
 
 
-def _file(ctx: Ctx, repo: Repo, sha: str, change: gitdata.FileChange) -> JSON:
+def file_json(ctx: Ctx, repo: Repo, sha: str, change: gitdata.FileChange) -> JSON:
+    """One changed file as the commit and pull-request files endpoints list it, its URLs at ``sha``."""
     entry: JSON = {
         "sha": change.blob_sha,
         "filename": change.path,

@@ -7,8 +7,7 @@ from werkzeug import Response
 from bot.sandbox.github import gitdata, pulls
 from bot.sandbox.github.records import Issue, Repo
 from bot.sandbox.github.rest_base import Ctx, Route, json_response, not_found, paginate, validation_failed
-from bot.sandbox.github.routes_branches import commit_json
-from bot.sandbox.github.shapes import JSON
+from bot.sandbox.github.routes_branches import commit_json, file_json
 from bot.sandbox.github.shapes_issues import pull
 
 
@@ -102,24 +101,11 @@ def list_pull_files(ctx: Ctx, owner: str, repo: str, pull_number: str) -> Respon
         facts = issue.pull
         assert facts is not None
         git_dir = ctx.store.git_dir(found.full_name)
-        base = ctx.urls.repo(found.full_name)
-        files = []
-        for change in gitdata.changed_files(git_dir, facts.base_sha, facts.head_sha):
-            ref = facts.base_sha if change.status == "removed" else facts.head_sha
-            entry: JSON = {
-                "sha": change.blob_sha,
-                "filename": change.path,
-                "status": change.status,
-                "additions": change.additions,
-                "deletions": change.deletions,
-                "changes": change.additions + change.deletions,
-                "blob_url": f"{ctx.urls.web}/{found.full_name}/blob/{ref}/{change.path}",
-                "raw_url": f"{ctx.urls.web}/{found.full_name}/raw/{ref}/{change.path}",
-                "contents_url": f"{base}/contents/{change.path}?ref={ref}",
-            }
-            if change.patch is not None:
-                entry["patch"] = change.patch
-            files.append(entry)
+        files = [
+            # a removed file's URLs point at the base, where it still exists
+            file_json(ctx, found, facts.base_sha if change.status == "removed" else facts.head_sha, change)
+            for change in gitdata.changed_files(git_dir, facts.base_sha, facts.head_sha)
+        ]
         return paginate(ctx, files)
 
 

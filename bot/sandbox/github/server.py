@@ -81,7 +81,27 @@ class _QuietHandler(WSGIRequestHandler):
             logging.getLogger("bot.sandbox.github").error(message, *args)
 
 
-class LocalGitHub:
+class Endpoints:
+    """Where a local GitHub on ``port`` answers: one origin for the web view, git and (under a prefix)
+    the API, as GitHub Enterprise Server lays them out."""
+
+    port: int
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def git_url(self) -> str:
+        """Where ``{owner}/{repo}.git`` is cloned from: the same origin as the web view, as on GitHub."""
+        return self.web_url
+
+    @property
+    def api_url(self) -> str:
+        return self.web_url + API_PREFIX
+
+
+class LocalGitHub(Endpoints):
     """A running local GitHub. Create with ``start``; the rest sets it up and inspects it."""
 
     def __init__(self, store: Store, faults: Faults, dispatcher: Dispatcher, server: BaseWSGIServer) -> None:
@@ -89,6 +109,7 @@ class LocalGitHub:
         self.faults = faults
         self.dispatcher = dispatcher
         self._server = server
+        self.port = int(server.server_port)
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -127,23 +148,6 @@ class LocalGitHub:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_port)
-
-    @property
-    def web_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def git_url(self) -> str:
-        """Where ``{owner}/{repo}.git`` is cloned from: the same origin as the web view, as on GitHub."""
-        return self.web_url
-
-    @property
-    def api_url(self) -> str:
-        return self.web_url + API_PREFIX
 
     @property
     def admin_token(self) -> str:
