@@ -205,3 +205,31 @@ def test_a_full_disk_in_the_workspace_is_that_repositorys_clear_error(fleet: Fle
     assert outcome.verdict is Verdict.ERROR
     assert "No space left on device" in outcome.reasons[0]
     assert fleet.pulls("azure/azurite") == []
+
+
+def test_a_branch_someone_else_pushed_to_is_not_overwritten(fleet: Fleet) -> None:
+    first = fleet.run("azure/azurite")
+    assert first.verdict is Verdict.OPENED, first.reasons
+    theirs = commit_and_push(
+        fleet.github,
+        "multiarch-bot/azurite",
+        "multiarch/arm64",
+        {"NOTES.md": "a maintainer's fix-up\n"},
+        token=fleet.bot_token,  # pushed as the fork's owner can; authored by the maintainer
+        workdir=fleet.workspace,
+    )
+    again = fleet.run("azure/azurite")
+    assert again.pushed is False
+    assert any("holds commits by others" in note for note in again.reasons), again.reasons
+    tip = proc.run(
+        (
+            "git",
+            "--git-dir",
+            str(fleet.github.git_dir("multiarch-bot/azurite")),
+            "rev-parse",
+            "multiarch/arm64",
+        ),
+        timeout=10,
+    ).out.strip()
+    assert tip == theirs
+    assert len(fleet.pulls("azure/azurite")) == 1

@@ -134,14 +134,23 @@ def sync_fork(fork: Repository, branch: str) -> str | None:
     return None
 
 
-def branch_head(repo: Repository, branch: str) -> str | None:
-    """The sha ``branch`` points at on ``repo``, or None when it does not exist."""
+def branch_tip(repo: Repository, branch: str) -> tuple[str, str | None] | None:
+    """The sha ``branch`` points at on ``repo`` and its commit's author email (one request), or None
+    when the branch does not exist."""
     try:
-        return str(repo.get_branch(branch).commit.sha)
+        commit = repo.get_branch(branch).commit
+        author = commit.commit.author
+        return str(commit.sha), (str(author.email) if author and author.email else None)
     except UnknownObjectException:
         return None
     except GithubException as error:
         raise ForgeError(_describe(f"reading {repo.full_name}@{branch}", error)) from None
+
+
+def branch_head(repo: Repository, branch: str) -> str | None:
+    """The sha ``branch`` points at on ``repo``, or None when it does not exist."""
+    tip = branch_tip(repo, branch)
+    return tip[0] if tip else None
 
 
 def find_pull(upstream_repo: Repository, head_label: str) -> PullRequest | None:
@@ -161,7 +170,18 @@ def propose(
 ) -> PrRef:
     """Open the pull request, or bring the existing one up to date; never a second one."""
     head = f"{fork_owner}:{spec.branch}"
-    existing = find_pull(upstream_repo, head)
+    return settle(upstream_repo, find_pull(upstream_repo, head), head, spec, reopen_declined=reopen_declined)
+
+
+def settle(
+    upstream_repo: Repository,
+    existing: PullRequest | None,
+    head: str,
+    spec: PrSpec,
+    *,
+    reopen_declined: bool = False,
+) -> PrRef:
+    """``propose`` for a caller that has already looked the bot's pull request up (``find_pull``)."""
     if existing is None:
         created = _create(upstream_repo, head, spec)
         _label(created, spec.labels)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from github import Github, GithubException
+from github import Github
 from github.Repository import Repository
 
 from bot.config import GitHubSettings
@@ -27,7 +27,6 @@ from bot.forge.git_publish import (
     commit_patch,
     head_sha,
     push_branch,
-    remote_branch_sha,
 )
 from bot.forge.pr_body import PrText
 from bot.forge.records import Identity, PrRef, PrSpec, PrState
@@ -95,7 +94,8 @@ def publish(
         session.gh, upstream_repo, session.behaviour, organization=settings.fork_organization
     )
     owner = fork.owner.login
-    existing = forge.find_pull(upstream_repo, f"{owner}:{settings.branch}")
+    head = f"{owner}:{settings.branch}"
+    existing = forge.find_pull(upstream_repo, head)
     if existing is not None and existing.state != "open" and not settings.reopen_declined:
         state = PrState.MERGED if existing.merged else PrState.DECLINED
         return Publication(PrRef(existing.number, existing.html_url, state), False)
@@ -106,10 +106,12 @@ def publish(
     if synced:
         notes.append(synced)
     sha = head_sha(checkout)
-    remote = remote_branch_sha(fork.clone_url, settings.branch, session.token)
+    tip = forge.branch_tip(fork, settings.branch)
+    remote, author = tip if tip else (None, None)
     pushed = remote != sha
-    if pushed and remote is not None and not _is_ours(fork, settings.branch, settings):
-        notes.append(f"{owner}:{settings.branch} holds commits by others; it was not overwritten")
+    if pushed and remote is not None and author != settings.author_email:
+        # a maintainer may push to the bot's branch (maintainer_can_modify): their work is not overwritten
+        notes.append(f"{head} holds commits by others; it was not overwritten")
         pushed = False
     elif pushed:
         push_branch(checkout, fork.clone_url, settings.branch, session.token, expected_sha=remote)
@@ -123,7 +125,7 @@ def publish(
         maintainer_can_modify=settings.fork_organization is None,  # GitHub refuses it for org forks
         fingerprint=text.fingerprint,
     )
-    pr = forge.propose(upstream_repo, owner, spec, reopen_declined=settings.reopen_declined)
+    pr = forge.settle(upstream_repo, existing, head, spec, reopen_declined=settings.reopen_declined)
     return Publication(pr, pushed, tuple(notes))
 
 
@@ -137,12 +139,3 @@ def _needs_signoff(checkout: Path) -> bool:
         except InputError:
             continue  # unreadable (binary, huge, a symlink out): it cannot be asking for anything
     return dco_requirement(files) is not None
-
-
-def _is_ours(fork: Repository, branch: str, settings: GitHubSettings) -> bool:
-    """Whether the branch tip is the bot's own commit (a maintainer may have pushed to the bot's branch)."""
-    try:
-        author = fork.get_branch(branch).commit.commit.author
-    except GithubException:  # unreadable means unknown: do not overwrite
-        return False
-    return bool(author and author.email == settings.author_email)
