@@ -70,35 +70,25 @@ class PrBudget:
             return True
 
 
-class Stop:
-    """Set on the first Ctrl-C: no new repository starts."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    def __bool__(self) -> bool:
-        return self.event.is_set()
-
-
 def run_fleet(
     targets: Sequence[RepoTarget],
     process: Callable[[RepoTarget], RepoOutcome],
     *,
     concurrency: int,
     on_done: Callable[[RepoOutcome], None] = lambda outcome: None,
-    stop: Stop | None = None,
+    stop: threading.Event | None = None,  # set (the first Ctrl-C): no new repository starts
 ) -> list[RepoOutcome]:
     """Run ``process`` (the pipeline: ``lambda t: run_repo(t, context)``) over ``targets``, ``concurrency``
     at a time; outcomes in the targets' order.
 
     A repository not started because of ``stop`` is absent from the result."""
-    stop = stop if stop is not None else Stop()
+    stop = stop if stop is not None else threading.Event()
     outcomes: dict[str, RepoOutcome] = {}
     pending = list(targets)
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="repo") as pool:
         running: dict[Future[RepoOutcome], RepoTarget] = {}
         while pending or running:
-            while pending and len(running) < concurrency and not stop:
+            while pending and len(running) < concurrency and not stop.is_set():
                 target = pending.pop(0)
                 running[pool.submit(_isolated, process, target)] = target
             if not running:

@@ -11,6 +11,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from bot.report.dashboard import DASHBOARD_MARKER, DASHBOARD_TITLE, dashboard_bo
 from bot.report.progress import Progress
 from bot.report.run import RunFacts, run_markdown, run_to_json, summary_table
 from bot.report.run_html import run_html
-from bot.run import PrBudget, Shard, Stop, run_fleet, select
+from bot.run import PrBudget, Shard, run_fleet, select
 from bot.scan.manifest_disk_cache import DiskManifestCache
 from bot.scan.registry import RegistryClient
 from bot.sources import collect_targets, report_outcome
@@ -82,7 +83,7 @@ def command(args: argparse.Namespace) -> int:
     targets = list(collected.targets)
     budget = PrBudget(config.limits.prs_per_run, config.limits.prs_per_hour, cache)
     progress = Progress(len(targets), sys.stderr)
-    stop = Stop()
+    stop = threading.Event()
     with run_workspace() as workspace, _first_interrupt_stops(stop), _registry(config) as registry:
         context = RunContext(
             config,
@@ -109,12 +110,12 @@ def command(args: argparse.Namespace) -> int:
             outcomes = run_fleet(
                 targets, process, concurrency=config.concurrency, on_done=progress.finished, stop=stop
             )
-    stopped = "stopped by Ctrl-C" if stop else None
+    stopped = "stopped by Ctrl-C" if stop.is_set() else None
     facts = RunFacts(started, datetime.now(UTC), run.gate, args.shard, len(targets), stopped)
     _write_reports(args, outcomes, facts)
     if run.gate is None and config.sources.dashboard and config.sources.requests_repo:
         _update_dashboard(run.session, config.sources.requests_repo, outcomes)
-    if stop:
+    if stop.is_set():
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if any(o.verdict is Verdict.ERROR for o in outcomes) else EXIT_OK
 
@@ -187,7 +188,7 @@ def _registry(config: Config) -> Iterator[RegistryClient]:
 
 
 @contextmanager
-def _first_interrupt_stops(stop: Stop) -> Iterator[None]:
+def _first_interrupt_stops(stop: threading.Event) -> Iterator[None]:
     """The first Ctrl-C lets the running repositories finish; a second one interrupts for real."""
 
     def first(_signum: int, _frame: FrameType | None) -> None:
@@ -195,7 +196,7 @@ def _first_interrupt_stops(stop: Stop) -> Iterator[None]:
             "\nmultiarch-bot: stopping after the running repositories (Ctrl-C again to abort)",
             file=sys.stderr,
         )
-        stop.event.set()
+        stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, first)

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cache import RepoCache
 from bot.pipeline import RepoOutcome, RepoTarget, Verdict
-from bot.run import PrBudget, Shard, Stop, run_fleet, select
+from bot.run import PrBudget, Shard, run_fleet, select
 
 FLEET = [RepoTarget(f"owner{i % 7}/repo-{i}") for i in range(200)]
 
@@ -79,11 +79,11 @@ def test_concurrency_is_bounded() -> None:
 
 
 def test_a_stop_lets_running_repositories_finish_and_starts_no_more() -> None:
-    stop = Stop()
+    stop = threading.Event()
 
     def process(target: RepoTarget) -> RepoOutcome:
         if target.full_name == "owner2/repo-2":
-            stop.event.set()  # as the first Ctrl-C does
+            stop.set()  # as the first Ctrl-C does
         return RepoOutcome(target.full_name, Verdict.NOTHING_TO_DO)
 
     outcomes = run_fleet(FLEET[:20], process, concurrency=1, stop=stop)
