@@ -20,5 +20,5 @@ lint: setup
 	.venv/bin/mypy
 
 test: lint
-	.venv/bin/pytest -n 2 -q -m "not alone"
-	.venv/bin/pytest -q -m alone
+	.venv/bin/pytest -n 2 -q
+
