@@ -1,9 +1,10 @@
 """A ``ManifestCache`` on disk: what a manifest digest says about platforms, kept between runs.
 
 A digest names fixed content, so its summary never goes stale: a rerun HEADs each tag (free on Docker
-Hub's pull limit) and GETs nothing whose digest it has seen. One small JSON file per digest
-(``sha256/<hex>.json``), so shards and concurrent runs sharing ``cache_dir`` never rewrite each other's
-entries; written to a temporary file and renamed, so a killed run leaves whole files or none. An
+Hub's pull limit) and GETs nothing whose digest it has seen. Tags resolved before are remembered too
+(``tags/<sha256 of the tag>.json``): only those are worth a HEAD first. One small JSON file per digest
+(``sha256/<hex>.json``) and per tag, so shards and concurrent runs sharing ``cache_dir`` never rewrite
+each other's entries; written to a temporary file and renamed, so a killed run leaves whole files or none. An
 unreadable, foreign or corrupt file is a miss (and removed): the cache is an optimisation, the registry is
 the truth. Bounded: past ``max_entries`` files the least recently written ones go.
 """
@@ -11,6 +12,7 @@ the truth. Bounded: past ``max_entries`` files the least recently written ones g
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -35,6 +37,7 @@ class DiskManifestCache:
         self._memory = InMemoryManifestCache()  # read each file at most once per run
         self._lock = threading.Lock()
         self._count: int | None = None  # files on disk, counted lazily on the first write
+        self._tags: set[str] = set()  # tags known to have been resolved (a set: adding is atomic enough)
 
     def get(self, digest: Digest) -> ManifestSummary | None:
         remembered = self._memory.get(digest)
@@ -60,6 +63,36 @@ class DiskManifestCache:
             return  # a read-only or full disk costs the next run some GETs, never this run its answer
         if fresh:
             self._note_written()
+
+    def seen_tag(self, tag: str) -> bool:
+        if tag in self._tags:
+            return True
+        path = self._tag_path(tag)
+        try:
+            with path.open("rb") as handle:
+                document = json.loads(handle.read(MAX_FILE_BYTES + 1))
+        except (OSError, ValueError, RecursionError):
+            return False
+        seen = isinstance(document, dict) and document == {"schema": SCHEMA, "tag": tag}
+        if seen:
+            self._tags.add(tag)
+        return seen
+
+    def note_tag(self, tag: str) -> None:
+        if tag in self._tags:
+            return
+        self._tags.add(tag)
+        path = self._tag_path(tag)
+        try:
+            fresh = not path.exists()
+            _write_atomically(path, json.dumps({"schema": SCHEMA, "tag": tag}, sort_keys=True).encode())
+        except OSError:
+            return
+        if fresh:
+            self._note_written()
+
+    def _tag_path(self, tag: str) -> Path:
+        return self.directory / "tags" / f"{hashlib.sha256(tag.encode()).hexdigest()}.json"
 
     def _path(self, digest: Digest) -> Path | None:
         try:

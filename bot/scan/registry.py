@@ -10,8 +10,10 @@ notion of ``Retry-After`` or of a total time budget, keeps one token rather than
 scope until ``expires_in``, does not bound body sizes, and cannot coalesce concurrent look-ups. It does
 read docker credential helpers; so do we (``registry_auth``), in a few dozen lines.
 
-A look-up is: HEAD the manifest (digest + media type), GET it by digest unless that digest is already
-summarised in the ``ManifestCache``, and for a single image manifest GET its config blob for the platform.
+A look-up of a tag the cache has seen before is: HEAD the manifest (digest + media type), GET it by digest
+unless that digest is already summarised in the ``ManifestCache``. A tag never seen is one GET by tag (the
+digest comes in its header): a HEAD first would add a request and save nothing. A single image manifest
+then costs a GET of its config blob, for the platform.
 """
 
 from __future__ import annotations
@@ -111,11 +113,19 @@ class RegistryClient:
 
     def _resolve(self, ref: ImageRef, endpoint: Endpoint, deadline: float) -> ImagePlatforms:
         # A pinned digest may be answered from the cache without a single request: its content is fixed.
-        digest = parse_digest(ref.digest) if ref.digest else self._head_digest(ref, endpoint, deadline)
-        if digest is None:  # the registry named no digest: GET by tag, nothing to coalesce on
+        tag = f"{endpoint.host}/{ref.repository}:{ref.reference}"
+        if ref.digest:
+            digest: Digest | None = parse_digest(ref.digest)
+        elif self._cache.seen_tag(tag):
+            digest = self._head_digest(ref, endpoint, deadline)
+        else:
+            digest = None
+        if digest is None:  # never seen, or the registry named no digest: GET by tag
             digest, summary = self._summarise_into_cache(ref, endpoint, None, deadline)
         else:
             summary = self._summary_of(ref, endpoint, digest, deadline)
+        if not ref.digest:
+            self._cache.note_tag(tag)
         platforms = tuple(sorted({platform for platform, _ in summary.entries}))
         return ImagePlatforms(ref, digest, platforms, summary.is_index, summary.entries)
 

@@ -57,11 +57,20 @@ class ManifestSummary:
 
 
 class ManifestCache(Protocol):
-    """Digest → summary store. In memory by default; a persistent one can be passed to the client."""
+    """Digest → summary store. In memory by default; a persistent one can be passed to the client.
+
+    It also remembers which tags were resolved before (``seen_tag``): a tag never seen is fetched with one
+    GET (its digest comes in the answer's header), a tag seen before is HEADed first, so an unchanged one
+    costs no GET at all.
+    """
 
     def get(self, digest: Digest) -> ManifestSummary | None: ...
 
     def put(self, digest: Digest, summary: ManifestSummary) -> None: ...
+
+    def seen_tag(self, tag: str) -> bool: ...
+
+    def note_tag(self, tag: str) -> None: ...
 
 
 class InMemoryManifestCache:
@@ -76,6 +85,12 @@ class InMemoryManifestCache:
     def put(self, digest: Digest, summary: ManifestSummary) -> None:
         with self._lock:
             self._entries[digest] = summary
+
+    def seen_tag(self, tag: str) -> bool:
+        return False  # within one run each reference is looked up once anyway
+
+    def note_tag(self, tag: str) -> None:
+        return None
 
 
 @dataclass(frozen=True)

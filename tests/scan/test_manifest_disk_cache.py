@@ -130,5 +130,17 @@ def test_a_rerun_with_the_disk_cache_heads_each_tag_and_gets_nothing(
         assert answer.platforms == (AMD64, ARM64)
         return [e.method for e in registry.access_entries()[since:] if e.path.startswith(manifests)]
 
-    assert "GET" in lookup_requests()
-    assert lookup_requests() == ["HEAD"]
+    assert lookup_requests() == ["GET"]  # never seen: one GET by tag, its digest in the answer's header
+    assert lookup_requests() == ["HEAD"]  # seen: a HEAD says the digest is unchanged, nothing to GET
+
+
+def test_a_resolved_tag_is_remembered_across_runs_and_a_corrupt_memory_is_forgotten(tmp_path: Path) -> None:
+    tag = "127.0.0.1:5000/library/node:lts"
+    assert not DiskManifestCache(tmp_path).seen_tag(tag)
+    DiskManifestCache(tmp_path).note_tag(tag)
+
+    assert DiskManifestCache(tmp_path).seen_tag(tag)
+    assert not DiskManifestCache(tmp_path).seen_tag(tag + "-other")
+    (marker,) = (tmp_path / "tags").iterdir()
+    marker.write_text('{"schema": "multiarch-bot/manifest/v1", "tag": "someone/else:1"}')
+    assert not DiskManifestCache(tmp_path).seen_tag(tag)  # a HEAD costs less than a wrong belief
