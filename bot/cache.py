@@ -30,6 +30,7 @@ class Remembered:
     reasons: tuple[str, ...]
     pr_number: int | None = None
     pr_url: str | None = None
+    bases: tuple[tuple[str, str | None], ...] = ()  # blocked: each blocking base and its digest then
 
 
 class RepoCache:
@@ -46,6 +47,9 @@ class RepoCache:
             entry = self._repos.get(repo.lower())
         if not entry or entry.get("pushed_at") != pushed_at or entry.get("fingerprint") != fingerprint:
             return None
+        bases = _bases(entry.get("bases"))
+        if bases is None:
+            return None  # damaged: a wrong belief about what blocks a repository costs more than a clone
         reasons = entry.get("reasons")
         number, url = entry.get("pr_number"), entry.get("pr_url")
         return Remembered(
@@ -53,6 +57,7 @@ class RepoCache:
             tuple(str(r) for r in reasons) if isinstance(reasons, list) else (),
             number if isinstance(number, int) else None,
             url if isinstance(url, str) else None,
+            bases,
         )
 
     def remember(self, repo: str, pushed_at: str, fingerprint: str, verdict: Remembered) -> None:
@@ -64,6 +69,7 @@ class RepoCache:
                 "reasons": list(verdict.reasons)[:10],
                 "pr_number": verdict.pr_number,
                 "pr_url": verdict.pr_url,
+                "bases": [list(base) for base in verdict.bases],
                 "at": time.time(),
             }
             self._save()
@@ -110,6 +116,24 @@ class RepoCache:
         except OSError:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _bases(raw: object) -> tuple[tuple[str, str | None], ...] | None:
+    """``[[reference, digest or null], ...]`` (missing: none); None when malformed."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(_is_base(pair) for pair in raw):
+        return None
+    return tuple((pair[0], pair[1]) for pair in raw)
+
+
+def _is_base(pair: object) -> bool:
+    return (
+        isinstance(pair, list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and (pair[1] is None or isinstance(pair[1], str))
+    )
 
 
 def settings_fingerprint(*parts: object) -> str:

@@ -14,7 +14,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from pathlib import Path
 
 import docker
@@ -25,91 +24,32 @@ from bot.build.cgroup import build_limits
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
 from bot.build.verify import VerifySettings, docker_runner, verify
-from bot.cache import Remembered, RepoCache, settings_fingerprint
+from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config
 from bot.errors import BotError
 from bot.forge import github as forge
 from bot.forge.git import shallow_clone
 from bot.forge.pr_body import render_pr, target_platforms
 from bot.forge.publish import Forge, commit_change, publish
-from bot.forge.records import PrRef, PrState
+from bot.forge.records import PrState
 from bot.model import (
     BuildPlan,
     ImagePlatforms,
-    Patch,
     Platform,
     Readiness,
     ScanResult,
     VerifyResult,
     VerifyStatus,
 )
+from bot.outcome import Gate, RepoOutcome, RepoTarget, Verdict
 from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
 from bot.patch.propose import propose_patch
+from bot.recall import recall, remember
 from bot.sandbox.engine import DOCKER_HOST
 from bot.scan.image_ref import parse_image_ref
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
-
-
-class Gate(StrEnum):
-    SCAN = "scan"
-    PATCH = "patch"
-    BUILD = "build"
-
-
-class Verdict(StrEnum):
-    OPENED = "opened"  # a new pull request
-    UPDATED = "updated"  # the open pull request got the new change or text
-    UP_TO_DATE = "up-to-date"  # nothing new: nothing pushed, nothing edited
-    DECLINED = "declined"  # the maintainers closed the bot's pull request: left closed
-    MERGED = "merged"
-    HELD = "held"  # the run's pull-request limit: the next run opens it
-    NOTHING_TO_DO = "nothing-to-do"  # already multi-arch, or nothing the bot can change
-    BLOCKED = "blocked"  # a base image lacks a wanted platform: no PR can help yet
-    FAILED = "failed"  # the patched build failed its checks: no PR
-    ERROR = "error"  # the repository could not be processed (reason given)
-    SCANNED = "scanned"  # stopped at the scan gate
-    PATCHED = "patched"  # stopped at the patch gate
-    VERIFIED = "verified"  # stopped at the build gate, the patched build passed
-
-
-@dataclass(frozen=True)
-class IssueRef:
-    repo: str  # owner/name
-    number: int
-
-    def __str__(self) -> str:
-        return f"{self.repo}#{self.number}"
-
-
-@dataclass(frozen=True)
-class RepoTarget:
-    """One upstream repository to process, with its per-repository overrides of the config."""
-
-    full_name: str  # owner/name upstream
-    platforms: tuple[Platform, ...] | None = None  # None: the config's
-    skip_dockerfiles: tuple[str, ...] = ()  # repo-relative Dockerfiles the bot must not build or change
-    image: str | None = None  # the image the project publishes: already multi-arch means nothing to do
-    build_args: tuple[tuple[str, str], ...] = ()
-    smoke_command: tuple[str, ...] | None = None  # None: the image's own entrypoint with a probe
-    draft: bool | None = None  # None: the config's
-    labels: tuple[str, ...] | None = None  # None: the config's
-    request: IssueRef | None = None  # the request issue it came from: the outcome is commented there
-    related: tuple[IssueRef, ...] = ()  # upstream issues asking for arm64: the pull request links them
-
-
-@dataclass(frozen=True)
-class RepoOutcome:
-    target: str
-    verdict: Verdict
-    reasons: tuple[str, ...] = ()
-    pr: PrRef | None = None
-    pushed: bool = False
-    seconds: float = 0.0
-    scan: ScanResult | None = None
-    patch: Patch | None = None
-    verification: VerifyResult | None = None
 
 
 @dataclass(frozen=True)
@@ -125,21 +65,6 @@ class RunContext:
     fingerprint: str = ""  # of the run's settings (version, config): part of what "unchanged" means
 
 
-# outcomes that only a push upstream (new pushed_at) or new settings can change; not BLOCKED: a base
-# image can gain arm64 in its registry without the repository changing
-_CACHEABLE = frozenset(
-    {
-        Verdict.OPENED,
-        Verdict.UPDATED,
-        Verdict.UP_TO_DATE,
-        Verdict.DECLINED,
-        Verdict.MERGED,
-        Verdict.NOTHING_TO_DO,
-        Verdict.FAILED,
-    }
-)
-_PR_LIVES = frozenset({Verdict.OPENED, Verdict.UPDATED, Verdict.UP_TO_DATE})
-_PR_STATE_OF = {Verdict.DECLINED: PrState.DECLINED, Verdict.MERGED: PrState.MERGED}
 # UNVERIFIED: the machinery failed (no builder, a registry's 429 while fetching a base), not the change.
 # An error is not remembered, so the next run tries again; a failure would be, until upstream moves.
 _BY_VERIFY_STATUS = {VerifyStatus.BLOCKED: Verdict.BLOCKED, VerifyStatus.UNVERIFIED: Verdict.ERROR}
@@ -159,11 +84,13 @@ def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
         ctx.on_stage(target.full_name, "clone")
         upstream_repo = forge.upstream(ctx.forge.gh, target.full_name)
         key = (target.full_name, str(upstream_repo.pushed_at), settings_fingerprint(ctx.fingerprint, target))
-        outcome = _recalled(target, ctx, *key)
+        cache = ctx.cache if ctx.gate is None else None  # dry runs neither read nor write it
+        outcome = recall(cache, ctx.registry, *key) if cache is not None else None
         if outcome is None:
             workdir = Path(tempfile.mkdtemp(prefix="repo-", dir=ctx.workspace))
             outcome = _stages(target, ctx, workdir, upstream_repo)
-            _remember(ctx, *key, outcome)
+            if cache is not None:
+                remember(cache, *key, outcome)
     except BotError as error:
         outcome = RepoOutcome(target.full_name, Verdict.ERROR, (str(error),))
     except OSError as error:  # the workspace: disk full, permissions; the next repository may still fit
@@ -174,34 +101,6 @@ def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
     return replace(outcome, seconds=round(time.monotonic() - started, 2))
-
-
-def _recalled(
-    target: RepoTarget, ctx: RunContext, name: str, pushed_at: str, fingerprint: str
-) -> RepoOutcome | None:
-    """The last run's outcome, when neither the repository nor the settings changed since."""
-    if ctx.cache is None or ctx.gate is not None:
-        return None
-    seen = ctx.cache.recall(name, pushed_at, fingerprint)
-    if seen is None or seen.verdict not in _CACHEABLE:
-        return None
-    verdict = Verdict(seen.verdict)
-    pr = None
-    if seen.pr_number is not None and seen.pr_url is not None:
-        verdict = Verdict.UP_TO_DATE if verdict in _PR_LIVES else verdict
-        pr = PrRef(seen.pr_number, seen.pr_url, _PR_STATE_OF.get(verdict, PrState.UP_TO_DATE))
-    return RepoOutcome(name, verdict, ("unchanged since the last run", *seen.reasons), pr)
-
-
-def _remember(ctx: RunContext, name: str, pushed_at: str, fingerprint: str, outcome: RepoOutcome) -> None:
-    if ctx.cache is None or ctx.gate is not None or outcome.verdict not in _CACHEABLE:
-        return
-    reasons = tuple(r for r in outcome.reasons if r != "unchanged since the last run")
-    pr = outcome.pr
-    remembered = Remembered(
-        outcome.verdict.value, reasons, pr.number if pr else None, pr.html_url if pr else None
-    )
-    ctx.cache.remember(name, pushed_at, fingerprint, remembered)
 
 
 def _stages(target: RepoTarget, ctx: RunContext, workdir: Path, upstream_repo: Repository) -> RepoOutcome:

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from bot.cache import RepoCache
-from bot.pipeline import RepoOutcome, RepoTarget, Verdict
+from bot.outcome import RepoOutcome, RepoTarget, Verdict
 from bot.proc import redact
 
 _SHARD = re.compile(r"^([1-9][0-9]{0,3})/([1-9][0-9]{0,3})$")

@@ -26,7 +26,8 @@ from bot.errors import ConfigError, ForgeError
 from bot.forge import github as forge
 from bot.forge.publish import Forge
 from bot.forge.records import Identity
-from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run_repo
+from bot.outcome import Gate, RepoOutcome, RepoTarget, Verdict
+from bot.pipeline import RunContext, run_repo
 from bot.report.dashboard import DASHBOARD_MARKER, DASHBOARD_TITLE, dashboard_body
 from bot.report.progress import Progress
 from bot.report.run import RunFacts, run_markdown, run_to_json, summary_table

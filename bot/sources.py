@@ -21,7 +21,7 @@ from bot.errors import ForgeError
 from bot.forge import github as forge
 from bot.forge import request_comments as say
 from bot.forge.github import IssueText
-from bot.pipeline import IssueRef, RepoOutcome, RepoTarget
+from bot.outcome import IssueRef, RepoOutcome, RepoTarget
 from bot.repo_names import names_in_text
 
 MAX_COMMENTS_READ = 300  # per issue, oldest first: where the bot looks for its own earlier comments

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bot import run_command
-from bot.pipeline import Gate
+from bot.outcome import Gate
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"

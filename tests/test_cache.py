@@ -47,3 +47,23 @@ def test_pull_requests_opened_in_the_last_hour_are_counted_across_runs(tmp_path:
 def test_the_settings_fingerprint_is_stable_and_sensitive() -> None:
     assert settings_fingerprint("0.1.0", ("linux/amd64",)) == settings_fingerprint("0.1.0", ("linux/amd64",))
     assert settings_fingerprint("0.1.0", ("linux/amd64",)) != settings_fingerprint("0.1.1", ("linux/amd64",))
+
+
+BLOCKED = Remembered(
+    "blocked", ("acme/legacy:2 is missing-arm64",), bases=(("docker.io/acme/legacy:2", None),)
+)
+
+
+def test_a_blocked_outcome_keeps_its_blocking_bases_and_a_damaged_list_is_a_miss(tmp_path: Path) -> None:
+    pinned = Remembered("blocked", ("r",), bases=(("docker.io/acme/legacy:2", "sha256:" + "a" * 64),))
+    RepoCache(tmp_path).remember("a/b", "t", "f", pinned)
+    RepoCache(tmp_path).remember("a/c", "t", "f", BLOCKED)
+    assert RepoCache(tmp_path).recall("a/b", "t", "f") == pinned
+    assert RepoCache(tmp_path).recall("a/c", "t", "f") == BLOCKED
+
+    text = (tmp_path / "repos.json").read_text()
+    (tmp_path / "repos.json").write_text(
+        text.replace('"bases": [["docker.io/acme/legacy:2", null]]', '"bases": 7')
+    )
+    assert RepoCache(tmp_path).recall("a/c", "t", "f") is None  # never "still blocked" on a damaged list
+    assert RepoCache(tmp_path).recall("a/b", "t", "f") == pinned

@@ -16,7 +16,8 @@ from bot.config import config_from_mapping
 from bot.forge import github as forge
 from bot.forge.github import ForgeSettings
 from bot.forge.publish import Forge
-from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run_repo
+from bot.outcome import Gate, RepoOutcome, RepoTarget, Verdict
+from bot.pipeline import RunContext, run_repo
 from bot.sandbox.github.server import LocalGitHub
 from bot.scan.registry import RegistryClient
 from tests.support.docker import DockerSandbox

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cache import RepoCache
-from bot.pipeline import RepoOutcome, RepoTarget, Verdict
+from bot.outcome import RepoOutcome, RepoTarget, Verdict
 from bot.run import PrBudget, Shard, run_fleet, select
 
 FLEET = [RepoTarget(f"owner{i % 7}/repo-{i}") for i in range(200)]

@@ -15,7 +15,7 @@ from bot.config import Config, config_from_mapping
 from bot.forge import github as forge
 from bot.forge.records import PrRef, PrState
 from bot.model import ARM64
-from bot.pipeline import IssueRef, RepoOutcome, RepoTarget, Verdict
+from bot.outcome import IssueRef, RepoOutcome, RepoTarget, Verdict
 from bot.sandbox.github.server import LocalGitHub
 from bot.sources import collect_targets, link_related, report_outcome, targets_from_config
 from tests.support.local_github import FAST

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.forge.markdown import code, fenced, fit, inline, prose_with_code
 from bot.model import Outcome, Platform, PlatformResult, ScanResult, VerifyResult
-from bot.pipeline import IssueRef, RepoOutcome, Verdict
+from bot.outcome import IssueRef, RepoOutcome, Verdict
 
 COMMENT_LIMIT = 6000  # far below GitHub's 65,536: a request thread should stay readable
 ASK_MARKER = "<!-- multiarch-bot:request ask -->"

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.forge import markdown as md
-from bot.pipeline import RepoOutcome, Verdict
+from bot.outcome import RepoOutcome, Verdict
 from bot.report.run import iso_utc, outcome_detail, plain, safe_url, verdict_counts
 
 DASHBOARD_MARKER = "<!-- multiarch-bot:dashboard"

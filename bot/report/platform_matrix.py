@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.model import Outcome, Platform, PlatformResult, VerifyResult
-from bot.pipeline import RepoOutcome, Verdict
+from bot.outcome import RepoOutcome, Verdict
 
 
 class Cell(StrEnum):

@@ -21,7 +21,7 @@ import unicodedata
 from types import TracebackType
 from typing import TextIO
 
-from bot.pipeline import RepoOutcome
+from bot.outcome import RepoOutcome
 from bot.report.run import duration, outcome_detail, plain
 
 _UP_AND_CLEAR = "\x1b[{n}F\x1b[J"  # to the start of the line n lines up, then clear to the screen's end

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.forge import markdown as md
 from bot.model import Platform, PlatformResult, VerifyResult
-from bot.pipeline import Gate, RepoOutcome, Verdict
+from bot.outcome import Gate, RepoOutcome, Verdict
 from bot.report.platform_matrix import platform_cell, platform_columns
 
 RUN_SCHEMA = "multiarch-bot/run/v1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.pipeline import RepoOutcome
+from bot.outcome import RepoOutcome
 from bot.report.platform_matrix import Cell, platform_cell, platform_columns
 from bot.report.run import RUN_SCHEMA, RunFacts, duration, headline, plain, safe_url
 

@@ -19,7 +19,7 @@ from bot.model import (
     VerifyResult,
     VerifyStatus,
 )
-from bot.pipeline import IssueRef, RepoOutcome, Verdict
+from bot.outcome import IssueRef, RepoOutcome, Verdict
 
 
 def _scan(*hazards: Hazard) -> ScanResult:

@@ -25,7 +25,8 @@ from bot.config import config_from_mapping
 from bot.forge import github as forge
 from bot.forge.publish import Forge
 from bot.model import ARM64, BuildPlan, Outcome
-from bot.pipeline import Gate, RepoOutcome, RepoTarget, RunContext, Verdict, run_repo
+from bot.outcome import Gate, RepoOutcome, RepoTarget, Verdict
+from bot.pipeline import RunContext, run_repo
 from bot.sandbox.github import gitdata
 from bot.sandbox.github.server import LocalGitHub
 from bot.scan.registry import RegistryClient

@@ -37,7 +37,8 @@ from bot.config import config_from_mapping
 from bot.forge import github as forge
 from bot.forge.publish import Forge
 from bot.model import AMD64, BuildPlan, Outcome
-from bot.pipeline import Gate, RepoTarget, RunContext, Verdict, run_repo
+from bot.outcome import Gate, RepoTarget, Verdict
+from bot.pipeline import RunContext, run_repo
 from bot.proc import register_secret
 from bot.sandbox.engine import DOCKER_CLI
 from bot.sandbox.github.server import LocalGitHub

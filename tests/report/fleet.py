@@ -23,7 +23,7 @@ from bot.model import (
     VerifyStatus,
     WrongArchBinary,
 )
-from bot.pipeline import RepoOutcome, Verdict
+from bot.outcome import RepoOutcome, Verdict
 from bot.report.run import RunFacts
 
 AMD64, ARM64, ARMV7 = Platform("linux", "amd64"), Platform("linux", "arm64"), Platform("linux", "arm", "v7")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.forge import github as forge
 from bot.forge.records import PrRef, PrState
-from bot.pipeline import RepoOutcome, Verdict
+from bot.outcome import RepoOutcome, Verdict
 from bot.report.dashboard import (
     BODY_LIMIT,
     DASHBOARD_MARKER,

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.pipeline import RepoOutcome, Verdict
+from bot.outcome import RepoOutcome, Verdict
 from bot.report.progress import Progress
 from tests.report.fleet import BLOCKED, HOSTILE, OPENED
 

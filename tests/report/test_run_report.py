@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from bot.forge.records import PrRef, PrState
 from bot.model import Outcome, PlatformBuild, PlatformResult
-from bot.pipeline import Gate, RepoOutcome, Verdict
+from bot.outcome import Gate, RepoOutcome, Verdict
 from bot.report.platform_matrix import Cell, platform_cell, platform_columns
 from bot.report.run import (
     RUN_SCHEMA,
