@@ -12,7 +12,7 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -63,6 +63,7 @@ class RunContext:
     on_stage: Callable[[str, str], None] = field(default=lambda repo, stage: None)  # live progress
     cache: RepoCache | None = None  # what earlier runs learnt: unchanged repositories are not cloned
     fingerprint: str = ""  # of the run's settings (version, config): part of what "unchanged" means
+    listed: Mapping[str, Repository] = field(default_factory=dict)  # from owners' listings, by lower name
 
 
 # UNVERIFIED: the machinery failed (no builder, a registry's 429 while fetching a base), not the change.
@@ -82,7 +83,8 @@ def run_repo(target: RepoTarget, ctx: RunContext) -> RepoOutcome:
     workdir: Path | None = None
     try:
         ctx.on_stage(target.full_name, "clone")
-        upstream_repo = forge.upstream(ctx.forge.gh, target.full_name)
+        listed = ctx.listed.get(target.full_name.lower())
+        upstream_repo = forge.upstream(ctx.forge.gh, target.full_name, listed)
         key = (target.full_name, str(upstream_repo.pushed_at), settings_fingerprint(ctx.fingerprint, target))
         cache = ctx.cache if ctx.gate is None else None  # dry runs neither read nor write it
         outcome = recall(cache, ctx.registry, *key) if cache is not None else None

@@ -24,6 +24,7 @@ from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config, load_config
 from bot.errors import ConfigError, ForgeError
 from bot.forge import github as forge
+from bot.forge.owners import list_owned
 from bot.forge.publish import Forge
 from bot.forge.records import Identity
 from bot.outcome import Gate, RepoOutcome, RepoTarget, Verdict
@@ -96,6 +97,7 @@ def command(args: argparse.Namespace) -> int:
             on_stage=progress.stage,
             cache=cache,
             fingerprint=settings_fingerprint(__version__, config.model_dump_json(), run.gate),
+            listed=list_owned(run.session.gh, (target.full_name for target in targets)),
         )
 
         def process(target: RepoTarget) -> RepoOutcome:

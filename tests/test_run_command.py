@@ -52,11 +52,15 @@ def setup(docker_sandbox: DockerSandbox, tmp_path: Path, monkeypatch: pytest.Mon
         token = github.add_user("multiarch-bot")
         for example in ("azurite", "amd64-only"):
             github.import_directory(EXAMPLES / example, "azure", example)
+        notes = tmp_path / "notes"
+        notes.mkdir()
+        (notes / "README.md").write_text("Release notes: no image here.\n")
+        github.import_directory(notes, "azure", "notes")
         config = tmp_path / "multiarch-bot.yaml"
         config.write_text(
             yaml.safe_dump(
                 {
-                    "targets": ["azure/azurite", "azure/amd64-only"],
+                    "targets": ["azure/azurite", "azure/amd64-only", "azure/notes"],
                     "registry_mirrors": {"docker.io": docker_sandbox.registry.address},
                     "github": {"api_url": github.api_url},
                     "cache_dir": str(tmp_path / "cache"),
@@ -87,11 +91,19 @@ def test_a_run_opens_one_pr_reports_the_blocked_repo_and_a_rerun_opens_nothing(
     assert "azure/azurite" in summary.read_text()
     assert setup.token not in out.out + out.err + report.read_text() + summary.read_text()
 
+    assert outcomes["azure/notes"]["verdict"] == "blocked"
+
+    api: list[str] = []
+    setup.github.observer = lambda exchange: api.append(f"{exchange.method} {exchange.route}")
     again = cli.main(["run", "--config", str(setup.config), "--report-json", str(report)])
     assert again == cli.EXIT_OK
     outcomes = {o["repo"]: o for o in json.loads(report.read_text())["outcomes"]}
     assert outcomes["azure/azurite"]["verdict"] == "up-to-date"
     assert len(setup.pulls("azure/azurite")) == 1
+    # all three unchanged: the owner's listing read them at once, and nothing else was asked or cloned
+    assert {o["verdict"] for o in outcomes.values()} == {"up-to-date", "blocked"}
+    assert all(o["reasons"][0] == "unchanged since the last run" for o in outcomes.values())
+    assert sorted(api) == ["GET /user", "GET /users/{username}/repos"]
 
 
 def test_a_dry_run_writes_nothing_and_needs_no_identity(

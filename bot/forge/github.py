@@ -21,6 +21,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from bot.errors import BudgetExhausted, ForgeError
+from bot.forge.owners import PER_PAGE
 from bot.forge.pr_body import read_fingerprint
 from bot.forge.records import Identity, PrRef, PrSpec, PrState
 from bot.proc import redact, register_secret
@@ -63,6 +64,7 @@ def connect(token: str, settings: ForgeSettings) -> Github:
         retry=retry,
         seconds_between_requests=settings.seconds_between_requests,
         seconds_between_writes=settings.seconds_between_writes,
+        per_page=PER_PAGE,
     )
 
 
@@ -88,8 +90,9 @@ def check_can_push_workflows(identity: Identity) -> None:
         )
 
 
-def upstream(gh: Github, full_name: str) -> Repository:
-    repo = _call(f"reading {full_name}", lambda: gh.get_repo(full_name))
+def upstream(gh: Github, full_name: str, listed: Repository | None = None) -> Repository:
+    """The upstream repository, read (or as its owner's listing showed it), if it takes pull requests."""
+    repo = listed if listed is not None else _call(f"reading {full_name}", lambda: gh.get_repo(full_name))
     if repo.archived:
         raise ForgeError(f"{full_name} is archived: it takes no pull requests")
     if getattr(repo, "disabled", False):

@@ -122,6 +122,14 @@ QUIRKS: tuple[Quirk, ...] = (
         message="502 is not documented",
         validate_as="basic-error",
     ),
+    Quirk(
+        "GET /users/{username}/repos",
+        "status",
+        "404 Not Found answers an account that does not exist, as on GET /users/{username} (which documents "
+        "it); the listing documents only 200",
+        message="404 is not documented",
+        validate_as="basic-error",
+    ),
     # Operations GitHub serves that the description dropped.
     Quirk(
         f"GET {_REFS}/refs",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from werkzeug import Response
 
-from bot.sandbox.github.rest_base import ApiError, Ctx, Route, json_response, not_found
-from bot.sandbox.github.shapes import account, authenticated_user
+from bot.sandbox.github.records import Repo
+from bot.sandbox.github.rest_base import ApiError, Ctx, Route, json_response, not_found, paginate
+from bot.sandbox.github.shapes import account, authenticated_user, repository
 
 _USER_DOC = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
 
@@ -26,6 +29,32 @@ def get_user(ctx: Ctx, username: str) -> Response:
         body = authenticated_user(ctx.urls, who, state)
         body.pop("notification_email", None)
         return json_response(body)
+
+
+def list_user_repos(ctx: Ctx, username: str) -> Response:
+    """``GET /users/{username}/repos``: the account's public repositories (organisations' too), as GitHub
+    lists them: ``type`` owner (the default) or all, sorted by ``full_name`` (ascending) or by
+    ``created``/``updated``/``pushed`` (descending), ``direction`` to turn either round."""
+    args = ctx.request.args
+    sort = args.get("sort", "full_name")
+    if sort not in _REPO_ORDER:
+        sort = "full_name"
+    descending = args.get("direction", "asc" if sort == "full_name" else "desc") == "desc"
+    with ctx.store.reading() as state:
+        login = next((name for name in state.accounts if name.lower() == username.lower()), None)
+        if login is None:
+            raise not_found()
+        shown = [r for r in state.repos.values() if r.owner == login and not r.private]
+        shown.sort(key=_REPO_ORDER[sort], reverse=descending)
+        return paginate(ctx, shown, lambda page: [repository(ctx.urls, state, r, ctx.login) for r in page])
+
+
+_REPO_ORDER: dict[str, Callable[[Repo], str]] = {
+    "full_name": lambda repo: repo.full_name.lower(),
+    "created": lambda repo: repo.created_at,
+    "updated": lambda repo: repo.updated_at,
+    "pushed": lambda repo: repo.pushed_at,
+}
 
 
 def get_organization(ctx: Ctx, org: str) -> Response:
@@ -81,6 +110,7 @@ def get_rate_limit(ctx: Ctx) -> Response:
 ROUTES = (
     Route("/user", "GET", get_authenticated_user),
     Route("/users/<username>", "GET", get_user),
+    Route("/users/<username>/repos", "GET", list_user_repos),
     Route("/orgs/<org>", "GET", get_organization),
     Route("/rate_limit", "GET", get_rate_limit, resource=""),
 )

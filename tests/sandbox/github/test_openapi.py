@@ -361,6 +361,8 @@ def _raises(status: int, call: Callable[[], object]) -> None:
 def _drive_accounts_and_repositories(world: World, bot: Github) -> Repository:
     assert bot.get_user().login == "multiarch-bot"
     assert bot.get_user("acme").login == "acme"
+    listed = bot.get_user("acme", lazy=True).get_repos(type="owner").get_page(0)  # as forge.owners reads
+    assert UPSTREAM in [repo.full_name for repo in listed]
     world.github.add_organization("multiarch-org", members=("multiarch-bot",))
     assert bot.get_organization("multiarch-org").login == "multiarch-org"
     upstream = bot.get_repo(UPSTREAM)
@@ -380,6 +382,7 @@ def _drive_accounts_and_repositories(world: World, bot: Github) -> Repository:
     _raises(404, lambda: upstream.get_branch("nothing"))
     _raises(404, lambda: upstream.get_contents("nothing"))
     _raises(404, lambda: bot.get_user("nobody"))
+    _raises(404, lambda: bot.get_user("nobody", lazy=True).get_repos().get_page(0))
     _raises(401, lambda: world.client("ghp_not-a-token").get_repo(UPSTREAM))
     app = world.client(world.github.add_user("ci-app", kind="installation", scopes=()))
     _raises(403, lambda: app.get_user().login)
