@@ -8,6 +8,7 @@ is left out. Paths are relative to the bake file's directory; ``dockerfile`` is 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from typing import Any
@@ -80,7 +81,10 @@ def _read_json(
 
 # python-hcl2 8 keeps string quotes ('"app"') and gives bare references (BASE) unwrapped; 7 stripped the
 # quotes and wrapped every expression in ${…}. Both are turned into plain strings with ${…} expressions.
-_KEEPS_QUOTES = hcl2.loads('probe = "x"').get("probe") == '"x"'
+# Asked on first use: building hcl2's parser costs a tenth of a second, and most runs read no HCL.
+@functools.cache
+def _keeps_quotes() -> bool:
+    return bool(hcl2.loads('probe = "x"').get("probe") == '"x"')
 
 
 def _plain(value: Any, key: bool = False) -> Any:
@@ -92,7 +96,7 @@ def _plain(value: Any, key: bool = False) -> Any:
         return value
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    if _KEEPS_QUOTES and not key and value.isidentifier() and value not in ("true", "false", "null"):
+    if not key and _keeps_quotes() and value.isidentifier() and value not in ("true", "false", "null"):
         return "${" + value + "}"
     return value
 
