@@ -50,6 +50,7 @@ from bot.scan.image_ref import parse_image_ref
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
+from bot.workspace import run_id
 
 
 @dataclass(frozen=True)
@@ -208,4 +209,5 @@ def _verify(
     missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
     bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
     with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
-        return verify(scan, plans, docker_runner(checkout, client, settings, bases), missing=missing)
+        runner = docker_runner(checkout, client, settings, bases, run=run_id(ctx.workspace))
+        return verify(scan, plans, runner, missing=missing)

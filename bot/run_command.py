@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from bot import __version__
+from bot.build.leftovers import reap_dead_runs
 from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config, load_config
 from bot.errors import ConfigError, ForgeError
@@ -87,6 +88,8 @@ def command(args: argparse.Namespace) -> int:
     progress = Progress(len(targets), sys.stderr)
     stop = threading.Event()
     with run_workspace() as workspace, _first_interrupt_stops(stop), _registry(config) as registry:
+        for line in reap_dead_runs(workspace.parent):  # what killed runs left in the Docker engine
+            print(f"multiarch-bot: {line}", file=sys.stderr)
         context = RunContext(
             config,
             run.session,

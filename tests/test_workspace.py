@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.workspace import LOCK, PREFIX, remove_abandoned, run_workspace
+from bot.workspace import LOCK, PREFIX, dead_runs, remove_abandoned, run_id, run_workspace
 
 HOLD = """
 import sys, time
@@ -56,3 +56,58 @@ def test_only_locked_workspaces_of_this_kind_are_judged(tmp_path: Path) -> None:
     assert remove_abandoned(tmp_path) == []
     assert unlocked.is_dir()
     assert (elsewhere / LOCK).is_file()
+
+
+def test_dead_runs_are_the_killed_and_the_gone_never_the_live_or_anothers(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "tmp", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
+    killed = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, env=env)
+    alive = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, env=env)
+    try:
+        assert killed.stdout is not None
+        assert alive.stdout is not None
+        dead_id = run_id(Path(killed.stdout.readline().decode().strip()))
+        live_id = run_id(Path(alive.stdout.readline().decode().strip()))
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=10)
+        with run_workspace(root) as finished:
+            gone_id = run_id(finished)
+        with run_workspace(elsewhere) as other_place:
+            other_id = run_id(other_place)
+        ids = [dead_id, live_id, gone_id, other_id]
+        assert all(isinstance(rid, str) for rid in ids)
+        assert len(set(ids)) == 4
+        assert dead_runs(root, [rid for rid in ids if rid] + ["not-a-run", ""]) == {dead_id, gone_id}
+        assert dead_runs(elsewhere, [rid for rid in ids if rid]) == {other_id}  # its workspace is gone
+    finally:
+        alive.kill()
+        alive.wait(timeout=10)
+
+
+def test_only_a_locked_run_workspace_has_a_run_id(tmp_path: Path) -> None:
+    assert run_id(tmp_path) is None  # not a workspace: its leftovers could never be judged
+    plain = tmp_path / f"{PREFIX}plain"
+    plain.mkdir()
+    assert run_id(plain) is None  # no lock
+    with run_workspace(tmp_path) as workspace:
+        assert run_id(workspace) == run_id(workspace)
+        assert dead_runs(tmp_path, [str(run_id(workspace))]) == set()  # our own run is alive
+
+
+def test_another_users_workspace_is_not_judged(tmp_path: Path) -> None:
+    with run_workspace(tmp_path) as workspace:
+        rid = str(run_id(workspace))
+    theirs = tmp_path / workspace.name  # the same name again, unlocked
+    theirs.mkdir()
+    (theirs / LOCK).write_text("")
+    assert dead_runs(tmp_path, [rid]) == {rid}  # ours, and its lock is free
+    if os.getuid() == 0:
+        os.chown(theirs, 65534, 65534)  # another user's (everything root makes is root's)
+    else:
+        theirs.chmod(0)  # as another user's workspace is to us: a directory we cannot look into
+    try:
+        assert dead_runs(tmp_path, [rid]) == set()
+    finally:
+        theirs.chmod(0o700)  # for pytest's clean-up (root removes it anyway)

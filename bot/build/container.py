@@ -11,7 +11,9 @@ sandbox policy for untrusted images:
   the image for our sandbox. Not ``no-new-privileges`` either, for the same reason (setuid ``su``);
 * memory, swap, pids and CPU limits, and a capped log, so a runaway program cannot hurt the host;
 * a writable root filesystem: many entrypoints write config into /etc or /run before starting;
-* the label ``multiarch-bot=<role>``, so leftovers can be found (and only ours are ever removed).
+* the label ``multiarch-bot=<role>``, so leftovers can be found (and only ours are ever removed); a
+  run's containers also carry ``multiarch-bot.run=<run id>`` (``RUN_LABEL``), so a later run can remove
+  them once that run is dead (``bot.build.leftovers``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import requests
 from bot.model import Platform
 
 LABEL = "multiarch-bot"
+RUN_LABEL = "multiarch-bot.run"
 # runc's fallback when an image sets no PATH.
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DROPPED_CAPABILITIES = ("NET_RAW", "MKNOD", "AUDIT_WRITE", "SETFCAP")

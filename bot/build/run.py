@@ -22,7 +22,6 @@ time.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -40,11 +39,11 @@ from bot.build.buildx import (
     push_archive_argv,
 )
 from bot.build.progress import last_words, read_rawjson
+from bot.build.verify_tags import verify_tag
 from bot.errors import BotError
 from bot.model import BuildPlan, Outcome, Platform, PlatformBuild
 from bot.sandbox.engine import DOCKER_CLI
 
-VERIFY_REPOSITORY = "multiarch-bot-verify"
 _CHECK_TIMEOUT = 60.0
 _PUSH_TIMEOUT = 300.0
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -54,22 +53,6 @@ _SETUP = "run scripts/setup"
 
 class BuildError(BotError):
     """A build or push that had to succeed did not; the message holds BuildKit's error line."""
-
-
-def verify_tag(plan: BuildPlan, platform: Platform, checkout: Path | None = None) -> str:
-    """``multiarch-bot-verify/<slug>:<arch>``: where one platform of ``plan`` is loaded locally.
-
-    The slug names the Dockerfile and target for people; the hash keeps plans that differ only in
-    context or build args apart, and checkouts apart: two repositories verified at once (a fleet run's
-    workers, two test processes) both build ``Dockerfile`` in ``.``, and must not load, run or remove
-    each other's images.
-    """
-    where = str(checkout.resolve()) if checkout is not None else ""
-    identity = json.dumps([plan.dockerfile, plan.context, plan.target, plan.build_args, where])
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
-    readable = re.sub(r"[^a-z0-9]+", "-", f"{plan.dockerfile} {plan.target or ''}".lower()).strip("-")
-    arch = re.sub(r"[^a-z0-9]+", "-", str(platform).removeprefix(f"{platform.os}/").lower())
-    return f"{VERIFY_REPOSITORY}/{readable[:80] or 'image'}-{digest}:{arch}"
 
 
 def build_platform(

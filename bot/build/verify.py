@@ -15,9 +15,11 @@ import docker
 import docker.errors
 
 from bot.build.confirm import join_hazards
+from bot.build.container import RUN_LABEL
 from bot.build.inspect import check_binaries
-from bot.build.run import build_platform, verify_tag
+from bot.build.run import build_platform
 from bot.build.smoke import smoke_run
+from bot.build.verify_tags import verify_tag
 from bot.model import (
     BuildPlan,
     BuildResult,
@@ -57,9 +59,19 @@ def verify(
 
 
 def docker_runner(
-    checkout: Path, client: docker.DockerClient, settings: VerifySettings, base_images: Mapping[str, str]
+    checkout: Path,
+    client: docker.DockerClient,
+    settings: VerifySettings,
+    base_images: Mapping[str, str],
+    *,
+    run: str | None = None,
 ) -> RunPlatform:
-    """Build one platform for real, then smoke-run it and read its binaries; the image is removed after."""
+    """Build one platform for real, then smoke-run it and read its binaries; the image is removed after.
+
+    ``run`` (``bot.workspace.run_id``) is put on the image's tag and the containers' labels: if this
+    process is killed before it removes them, a later run does.
+    """
+    labels = {RUN_LABEL: run} if run is not None else None
 
     def run_platform(plan: BuildPlan, platform: Platform) -> PlatformResult:
         build = build_platform(
@@ -68,7 +80,7 @@ def docker_runner(
             checkout,
             builder=settings.builder,
             timeout=settings.build_timeout,
-            tag=verify_tag(plan, platform, checkout),
+            tag=verify_tag(plan, platform, checkout, run),
             base_images=base_images,
             cgroup_parent=settings.cgroup_parent,
         )
@@ -76,9 +88,14 @@ def docker_runner(
             return PlatformResult(build)
         try:
             smoke = smoke_run(
-                client, build.image, platform, command=settings.smoke_command, timeout=settings.smoke_timeout
+                client,
+                build.image,
+                platform,
+                command=settings.smoke_command,
+                timeout=settings.smoke_timeout,
+                labels=labels,
             )
-            return PlatformResult(build, smoke, check_binaries(client, build.image, platform))
+            return PlatformResult(build, smoke, check_binaries(client, build.image, platform, labels=labels))
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 client.images.remove(build.image, force=True)

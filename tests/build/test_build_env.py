@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.build.run import BuildError, build_platform, push_multi_platform, scrubbed_env, verify_tag
+from bot.build.run import BuildError, build_platform, push_multi_platform, scrubbed_env
+from bot.build.verify_tags import verify_tag, verify_tag_owner
 from bot.model import AMD64, ARM64, BuildPlan, Outcome, Platform
 
 SECRET = "ghp_not-a-real-token"
@@ -62,6 +63,18 @@ def test_verify_tags_name_the_image_and_platform_and_keep_plans_apart() -> None:
     assert verify_tag(other_args, ARM64) != tag
     assert verify_tag(plan, ARM64) == tag  # stable: the smoke run finds it again
     assert verify_tag(plan, ARM64, Path("/work/a")) != verify_tag(plan, ARM64, Path("/work/b"))
+
+
+def test_a_runs_verify_tags_name_the_run_and_others_name_none() -> None:
+    plan = BuildPlan("docker/Dockerfile.prod", ".", target="Runtime")
+    run = "0123456789-abcdef0123"
+    owned = verify_tag(plan, ARM64, Path("/work/a"), run)
+    assert owned.startswith(f"multiarch-bot-verify/run-{run}/docker-dockerfile-prod-runtime-")
+    assert owned.endswith(":arm64")
+    assert owned.split("/", 2)[2] == verify_tag(plan, ARM64, Path("/work/a")).split("/", 1)[1]
+    assert verify_tag_owner(owned) == run
+    for other in (verify_tag(plan, ARM64), "busybox:latest", "multiarch-bot-verify/x/y:z", f"a/{owned}"):
+        assert verify_tag_owner(other) is None
 
 
 @pytest.mark.parametrize(

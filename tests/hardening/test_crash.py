@@ -1,5 +1,6 @@
 """Crash safety: ``multiarch-bot run`` SIGKILLed at random points of a 50-repository run, 20 times, then
-one clean run: every eligible repository has exactly one pull request, and no branch is left behind.
+one clean run: every eligible repository has exactly one pull request, and no branch is left behind, nor
+a killed run's verify image or container in the Docker engine.
 
 Half of the kills come after a seeded random delay (most land in a clone, a scan or a build; the longer
 ones let a repository finish, so the kills move through the fleet); the other half right after the local
@@ -18,10 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.build.container import LABEL, RUN_LABEL
+from bot.build.verify_tags import OWNED_VERIFY_IMAGES, verify_tag_owner
 from bot.cache import SCHEMA
 from bot.sandbox.github.exchange import Exchange
-from bot.workspace import PREFIX
+from bot.workspace import PREFIX, run_place
 from tests.hardening.conftest import CheapFleet, Kind, MakeFleet
+from tests.support.images import docker_client
 
 pytestmark = pytest.mark.docker
 
@@ -79,6 +83,28 @@ def check_cache(cache: Path) -> None:
         assert json.loads(path.read_text())["schema"] == SCHEMA
 
 
+def engine_leftovers(root: Path) -> list[str]:
+    """The verify images and labelled containers of runs whose workspaces were below ``root``.
+
+    Only those: the engine is shared with the other tests (and other checkouts' runs).
+    """
+    place = run_place(root)
+    with docker_client() as client:
+        found = [
+            tag
+            for image in client.images.list(filters={"reference": OWNED_VERIFY_IMAGES})
+            for tag in image.tags
+            if (verify_tag_owner(tag) or "").startswith(f"{place}-")
+        ]
+        found += [
+            f"container {container.id}"
+            # sparse: no inspect per container, which another test may be removing meanwhile
+            for container in client.containers.list(all=True, sparse=True, filters={"label": LABEL})
+            if (container.attrs.get("Labels") or {}).get(RUN_LABEL, "").startswith(f"{place}-")
+        ]
+    return found
+
+
 def test_sigkill_at_random_points_then_one_clean_run_leaves_one_pr_per_repo_and_no_orphan_branch(
     cheap_fleet: MakeFleet, tmp_path: Path
 ) -> None:
@@ -112,6 +138,7 @@ def test_sigkill_at_random_points_then_one_clean_run_leaves_one_pr_per_repo_and_
         assert fleet.duplicate_pulls() == {}
     killing = time.monotonic() - started
     assert kills == KILLS, f"{kills} kills in {killing:.0f} s ({finished} runs finished on their own)"
+    left_in_engine = len(engine_leftovers(scratch))
 
     final_started = time.monotonic()
     final = fleet.run_subprocess(env=environment)
@@ -124,8 +151,10 @@ def test_sigkill_at_random_points_then_one_clean_run_leaves_one_pr_per_repo_and_
     fleet.assert_every_eligible_repo_has_one_pr_and_nothing_else()
     left = sorted(path.name for path in scratch.iterdir())
     assert [name for name in left if name.startswith(PREFIX)] == []  # the killed runs' clones are gone
+    assert engine_leftovers(scratch) == []  # and their verify images and smoke containers
     print(
         f"\n{kills} kills in {killing:.0f} s ({writes.count} writes seen, {finished} ended by themselves),"
         f" final run {final_seconds:.0f} s,"
-        f" {len(left)} scratch directories left by killed builds"
+        f" {len(left)} scratch directories left by killed builds,"
+        f" {left_in_engine} images and containers of killed runs in the engine before the final run"
     )
