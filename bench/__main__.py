@@ -1,4 +1,4 @@
-"""``python -m bench [--sizes 50,200,1000] [--out DIR] [--no-build]``: the fleet benchmark (README).
+"""``python -m bench [--sizes 50,200,1000] [--out DIR] [--no-build | --builds NAMES]``: the fleet benchmark.
 
 Starts its own registry on 127.0.0.1 (so its access log holds only the benchmark's requests), a local
 GitHub per fleet size, and, for the build part, the sandbox's Docker engine; stops what it started.
@@ -13,16 +13,16 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from bench.fleet import push_bases
-from bench.measure import snapshot_bot
+from bench.measure import BUILD_EXAMPLES, PYTHON, BuildExample, snapshot_bot
 from bench.parts import build_part, fleet_part
 from bench.report import markdown, write_reports
 from bench.shapes import ROOT
-from bot.sandbox.base_images import BASE_IMAGES, build_base_images
+from bot.sandbox.base_images import BASE_IMAGES, PYTHON_IMAGES, build_base_images
 from bot.sandbox.engine import ensure_engine
 from bot.sandbox.registry import LocalRegistry
 
@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="50,200,1000", help="fleet sizes, comma-separated")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench", help="where the reports go")
     parser.add_argument("--no-build", action="store_true", help="skip the build part (no Docker needed)")
+    parser.add_argument(
+        "--builds",
+        default=",".join(BUILD_EXAMPLES),
+        help=f"the build part's examples, comma-separated (default: {','.join(BUILD_EXAMPLES)})",
+    )
     parser.add_argument("--no-tools", action="store_true", help="skip the skopeo and docker comparison")
     parser.add_argument(
         "--rerun-max", type=int, default=200, help="full run + rerun up to this N (they build)"
@@ -46,16 +51,29 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(args.from_json.read_text())
         results.pop("schema", None)
     else:
-        build, tools = not args.no_build, not args.no_tools
-        results = run(sizes, args.out, build=build, tools=tools, rerun_max=args.rerun_max)
+        builds = [] if args.no_build else [BUILD_EXAMPLES[name] for name in _names(args.builds, parser)]
+        results = run(sizes, args.out, builds=builds, tools=not args.no_tools, rerun_max=args.rerun_max)
     for path in write_reports(results, args.out):
         print(f"wrote {path}", file=sys.stderr)
     sys.stdout.write(markdown(results))
     return 0
 
 
+def _names(text: str, parser: argparse.ArgumentParser) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in BUILD_EXAMPLES]
+    if unknown:
+        parser.error(f"--builds: no example named {', '.join(unknown)} (known: {', '.join(BUILD_EXAMPLES)})")
+    return names
+
+
 def run(
-    sizes: list[int], out: Path, *, build: bool = True, tools: bool = True, rerun_max: int = 200
+    sizes: list[int],
+    out: Path,
+    *,
+    builds: Sequence[BuildExample] = tuple(BUILD_EXAMPLES.values()),
+    tools: bool = True,
+    rerun_max: int = 200,
 ) -> dict[str, Any]:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     work = out / "work"
@@ -68,11 +86,12 @@ def run(
             part = fleet_part(size, registry, work / f"n{size}", compare_tools=tools, rerun=size <= rerun_max)
             results["sizes"].append(part)
             print(f"bench: N={size} done in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-        if build:
+        if builds:
             with _engine_lease():
                 engine = ensure_engine(STATE / "engine")
-                build_base_images(engine, registry.address, STATE, BASE_IMAGES)
-                results["build"] = build_part(registry, work / "build")
+                python = PYTHON_IMAGES if any(example.base == PYTHON for example in builds) else ()
+                build_base_images(engine, registry.address, STATE, (*BASE_IMAGES, *python))
+                results["builds"] = [build_part(registry, work / "build", example) for example in builds]
     return results
 
 

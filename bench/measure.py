@@ -29,6 +29,25 @@ from bot.sandbox.registry import AccessLogEntry, LocalRegistry
 
 EXAMPLES = ROOT / "bot" / "sandbox" / "examples"
 NODE = "library/node:lts-alpine3.10"
+PYTHON = "library/python:3.11-slim-bookworm"
+
+
+@dataclass(frozen=True)
+class BuildExample:
+    """A repository whose multi-platform build is measured: the bot's verify path against a bare buildx."""
+
+    name: str
+    directory: Path
+    base: str  # its FROM, served by the bench registry
+    nonce_file: str  # gets a line of its own per copy, inside what the build COPYs
+
+
+BUILD_EXAMPLES = {
+    # the demo: each platform builds in about a second, so the bot's fixed costs dominate
+    "azurite": BuildExample("azurite", EXAMPLES / "azurite", NODE, "src/bench-nonce.txt"),
+    # a realistic one: byte-compiling Python's standard library, emulated for arm64
+    "python-app": BuildExample("python-app", ROOT / "bench" / "examples" / "python-app", PYTHON, "app.py"),
+}
 BOT_ROOT = ROOT  # where ``python -m bot`` finds the bot: the checkout, or a snapshot of it
 
 
@@ -154,19 +173,20 @@ def docker_manifest_inspect(registry: LocalRegistry, refs: Sequence[str]) -> Non
             )
 
 
-def build_contexts(work: Path, count: int) -> list[Path]:
-    """Copies of the demo's azurite example, each with its own nonce so no build reuses another's layers."""
+def build_contexts(work: Path, example: BuildExample, count: int) -> list[Path]:
+    """Copies of ``example``, each with its own nonce so no build reuses another's layers."""
     contexts = []
     for index in range(count):
-        context = work / f"azurite-{index}"
+        context = work / f"{example.name}-{index}"
         shutil.rmtree(context, ignore_errors=True)
-        shutil.copytree(EXAMPLES / "azurite", context)
-        (context / "src" / "bench-nonce.txt").write_text(secrets.token_hex(16) + "\n")
+        shutil.copytree(example.directory, context)
+        with (context / example.nonce_file).open("a") as nonce:
+            nonce.write(f"# bench nonce {secrets.token_hex(16)}\n")
         contexts.append(context)
     return contexts
 
 
-def bare_build(context: Path, registry: LocalRegistry) -> float:
+def bare_build(context: Path, registry: LocalRegistry, base: str) -> float:
     """``docker buildx build`` of both platforms, loaded, with the base from the bench registry."""
     tag = f"multiarch-bench-bare:{secrets.token_hex(4)}"
     argv = [
@@ -178,7 +198,7 @@ def bare_build(context: Path, registry: LocalRegistry) -> float:
         "--network",
         "none",
         "--build-context",
-        f"docker.io/{NODE}=docker-image://{registry.address}/{NODE}",
+        f"docker.io/{base}=docker-image://{registry.address}/{base}",
         "--load",
         "--tag",
         tag,

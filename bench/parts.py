@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.fleet import OWNER, Fleet, Traffic, entries_since, start_fleet
 from bench.measure import (
+    BuildExample,
     bare_build,
     build_contexts,
     clone_floor,
@@ -106,25 +107,29 @@ def _rerun(fleet: Fleet, registry: LocalRegistry, work: Path) -> dict[str, Any]:
     }
 
 
-def build_part(registry: LocalRegistry, work: Path) -> dict[str, Any]:
-    """The demo's azurite example: the bot's verify path end to end vs the bare buildx build."""
-    warmup, bare_context, bot_context = build_contexts(_fresh(work / "contexts"), 3)
-    bare_build(warmup, registry)  # pulls the base into BuildKit once, for both measured builds
-    bare = bare_build(bare_context, registry)
+def build_part(registry: LocalRegistry, work: Path, example: BuildExample) -> dict[str, Any]:
+    """One example: the bot's verify path end to end vs the bare buildx build of the same context."""
+    work = work / example.name
+    warmup, bare_context, bot_context = build_contexts(_fresh(work / "contexts"), example, 3)
+    bare_build(warmup, registry, example.base)  # pulls the base into BuildKit once, for both measured builds
+    bare = bare_build(bare_context, registry, example.base)
     traffic = Traffic()
     github = LocalGitHub.start(_fresh(work / "github"), observer=traffic.observe)
     try:
         token = github.add_user("multiarch-bot")
-        github.import_directory(bot_context, OWNER, "azurite")
-        fleet = Fleet(github, [f"{OWNER}/azurite"], token, traffic)
+        github.import_directory(bot_context, OWNER, example.name)
+        fleet = Fleet(github, [f"{OWNER}/{example.name}"], token, traffic)
         config = write_config(work / "build.yaml", fleet, registry, cache_dir=None)
         bot = run_bot(config, "--dry-run=build", token=token, out=work / "build-bot")
     finally:
         github.stop()
     verdicts = bot.report.get("counts", {})
     if verdicts != {"verified": 1}:
-        raise RuntimeError(f"the bot did not verify azurite ({verdicts}, exit {bot.code}): {bot.stderr_tail}")
+        raise RuntimeError(
+            f"the bot did not verify {example.name} ({verdicts}, exit {bot.code}): {bot.stderr_tail}"
+        )
     return {
+        "example": example.name,
         "bare_s": bare,
         "bot_s": bot.seconds,
         "overhead": round(bot.seconds / bare - 1, 3),
