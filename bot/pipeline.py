@@ -21,6 +21,7 @@ from github.Repository import Repository
 
 from bot.build.buildx import mirrored_bases
 from bot.build.cgroup import build_limits
+from bot.build.janitor import Janitor
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
 from bot.build.verify import VerifySettings, docker_runner, verify
@@ -65,6 +66,7 @@ class RunContext:
     cache: RepoCache | None = None  # what earlier runs learnt: unchanged repositories are not cloned
     fingerprint: str = ""  # of the run's settings (version, config): part of what "unchanged" means
     listed: Mapping[str, Repository] = field(default_factory=dict)  # from owners' listings, by lower name
+    janitor: Janitor | None = None  # removes verify containers and images off the critical path
 
 
 # UNVERIFIED: the machinery failed (no builder, a registry's 429 while fetching a base), not the change.
@@ -209,5 +211,7 @@ def _verify(
     missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
     bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
     with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
-        runner = docker_runner(checkout, client, settings, bases, run=run_id(ctx.workspace))
+        runner = docker_runner(
+            checkout, client, settings, bases, run=run_id(ctx.workspace), janitor=ctx.janitor
+        )
         return verify(scan, plans, runner, missing=missing)

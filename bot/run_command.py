@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from bot import __version__
+from bot.build.janitor import Janitor
 from bot.build.leftovers import reap_dead_runs
 from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config, load_config
@@ -35,6 +36,7 @@ from bot.report.progress import Progress
 from bot.report.run import RunFacts, run_markdown, run_to_json, summary_table
 from bot.report.run_html import run_html
 from bot.run import PrBudget, Shard, run_fleet, select
+from bot.sandbox.engine import DOCKER_HOST
 from bot.scan.manifest_disk_cache import DiskManifestCache
 from bot.scan.registry import RegistryClient
 from bot.sources import collect_targets, report_outcome
@@ -87,7 +89,12 @@ def command(args: argparse.Namespace) -> int:
     budget = PrBudget(config.limits.prs_per_run, config.limits.prs_per_hour, cache)
     progress = Progress(len(targets), sys.stderr)
     stop = threading.Event()
-    with run_workspace() as workspace, _first_interrupt_stops(stop), _registry(config) as registry:
+    with (
+        run_workspace() as workspace,  # locked until the janitor below is done with its removals
+        Janitor(DOCKER_HOST) as janitor,
+        _first_interrupt_stops(stop),
+        _registry(config) as registry,
+    ):
         for line in reap_dead_runs(workspace.parent):  # what killed runs left in the Docker engine
             print(f"multiarch-bot: {line}", file=sys.stderr)
         context = RunContext(
@@ -101,6 +108,7 @@ def command(args: argparse.Namespace) -> int:
             cache=cache,
             fingerprint=settings_fingerprint(__version__, config.model_dump_json(), run.gate),
             listed=list_owned(run.session.gh, (target.full_name for target in targets)),
+            janitor=janitor,
         )
 
         def process(target: RepoTarget) -> RepoOutcome:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -98,11 +98,15 @@ def image_config(client: docker.DockerClient, image: str) -> ImageConfig:
     )
 
 
+Dispose = Callable[[str], None]  # removes a container by id, now or later (``bot.build.janitor``)
+
+
 class SandboxContainer:
     """A container the bot created: start it, wait for it, read from it, remove it."""
 
-    def __init__(self, container: Any) -> None:
+    def __init__(self, container: Any, dispose: Dispose | None = None) -> None:
         self._container = container
+        self._dispose = dispose
 
     @property
     def id(self) -> str:
@@ -150,7 +154,11 @@ class SandboxContainer:
             chunks.close()
 
     def remove(self) -> None:
-        """Kill and remove, anonymous volumes too (a VOLUME line creates one per container)."""
+        """Kill and remove, anonymous volumes too (a VOLUME line creates one per container); by the
+        ``dispose`` it was created with when there is one."""
+        if self._dispose is not None:
+            self._dispose(self.id)
+            return
         with contextlib.suppress(docker.errors.NotFound):
             self._container.remove(force=True, v=True)
 
@@ -164,6 +172,7 @@ def create_container(
     entrypoint: Sequence[str] | None = None,
     command: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
+    dispose: Dispose | None = None,
 ) -> SandboxContainer:
     """A created (not started) container of ``platform``'s variant of ``image``, sandboxed as above.
 
@@ -186,7 +195,7 @@ def create_container(
     if entrypoint is not None:
         options["entrypoint"] = list(entrypoint)
     return SandboxContainer(
-        client.containers.create(image, list(command) if command is not None else None, **options)
+        client.containers.create(image, list(command) if command is not None else None, **options), dispose
     )
 
 

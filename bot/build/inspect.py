@@ -31,7 +31,14 @@ import docker
 import docker.errors
 
 from bot.build import elf
-from bot.build.container import DockerFailure, ImageConfig, SandboxContainer, create_container, image_config
+from bot.build.container import (
+    Dispose,
+    DockerFailure,
+    ImageConfig,
+    SandboxContainer,
+    create_container,
+    image_config,
+)
 from bot.model import BinaryCheck, Outcome, Platform, WrongArchBinary
 
 STANDARD_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -95,6 +102,7 @@ def check_binaries(
     limit_bytes: int = LIMIT_BYTES,
     limit_files: int = LIMIT_FILES,
     labels: Mapping[str, str] | None = None,
+    dispose: Dispose | None = None,
 ) -> BinaryCheck:
     """Every ELF program on the image's path, checked against ``platform``; never raises for the image."""
     try:
@@ -105,7 +113,14 @@ def check_binaries(
         return BinaryCheck(platform, Outcome.UNVERIFIED, 0, error=f"cannot inspect {image}: {exc}")
     try:
         container = create_container(
-            client, image, platform, role="inspect", entrypoint=_NOT_STARTED, command=[], labels=labels
+            client,
+            image,
+            platform,
+            role="inspect",
+            entrypoint=_NOT_STARTED,
+            command=[],
+            labels=labels,
+            dispose=dispose,
         )
     except docker.errors.ImageNotFound:
         error = f"{image} has no {platform} variant (its config says {config.architecture or 'nothing'})"

@@ -43,6 +43,7 @@ import docker
 import docker.errors
 
 from bot.build.container import (
+    Dispose,
     DockerFailure,
     ImageConfig,
     SandboxContainer,
@@ -93,10 +94,12 @@ def smoke_run(
     command: Sequence[str] | None = None,
     timeout: float = 60,
     labels: Mapping[str, str] | None = None,
+    dispose: Dispose | None = None,
 ) -> SmokeRun:
     """Run ``platform``'s variant of the local ``image`` by the policy above; never raises for the image.
 
-    ``labels`` are added to the containers' (the ``multiarch-bot=smoke`` label is always there).
+    ``labels`` are added to the containers' (the ``multiarch-bot=smoke`` label is always there);
+    ``dispose`` removes them (``bot.build.janitor``), else they are removed at once.
     """
     try:
         config = image_config(client, image)
@@ -118,7 +121,7 @@ def smoke_run(
         remaining = deadline - time.monotonic()
         budget = remaining if last else min(remaining, attempt.share * timeout)
         try:
-            ran = _run_once(client, image, platform, attempt, budget, labels)
+            ran = _run_once(client, image, platform, attempt, budget, labels, dispose)
         except docker.errors.ImageNotFound:
             error = f"{image} has no {platform} variant (its config says {config.architecture or 'nothing'})"
             return SmokeRun(platform, Outcome.FAILED, attempt.argv, None, 0.0, error=error)
@@ -247,12 +250,15 @@ def _run_once(
     attempt: Attempt,
     budget: float,
     labels: Mapping[str, str] | None,
+    dispose: Dispose | None,
 ) -> AttemptRun:
     container: SandboxContainer | None = None
     started = time.monotonic()
     try:
         overrides = {"entrypoint": attempt.entrypoint, "command": attempt.command}
-        container = create_container(client, image, platform, role="smoke", labels=labels, **overrides)
+        container = create_container(
+            client, image, platform, role="smoke", labels=labels, dispose=dispose, **overrides
+        )
         try:
             container.start()
         except docker.errors.APIError as exc:

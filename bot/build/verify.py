@@ -17,6 +17,7 @@ import docker.errors
 from bot.build.confirm import join_hazards
 from bot.build.container import RUN_LABEL
 from bot.build.inspect import check_binaries
+from bot.build.janitor import Janitor
 from bot.build.run import build_platform
 from bot.build.smoke import smoke_run
 from bot.build.verify_tags import verify_tag
@@ -65,13 +66,16 @@ def docker_runner(
     base_images: Mapping[str, str],
     *,
     run: str | None = None,
+    janitor: Janitor | None = None,
 ) -> RunPlatform:
     """Build one platform for real, then smoke-run it and read its binaries; the image is removed after.
 
     ``run`` (``bot.workspace.run_id``) is put on the image's tag and the containers' labels: if this
-    process is killed before it removes them, a later run does.
+    process is killed before it removes them, a later run does. With a ``janitor`` the containers and
+    the image are removed on its thread, while the next platform builds; without one, at once.
     """
     labels = {RUN_LABEL: run} if run is not None else None
+    dispose = janitor.remove_container if janitor is not None else None
 
     def run_platform(plan: BuildPlan, platform: Platform) -> PlatformResult:
         build = build_platform(
@@ -94,11 +98,16 @@ def docker_runner(
                 command=settings.smoke_command,
                 timeout=settings.smoke_timeout,
                 labels=labels,
+                dispose=dispose,
             )
-            return PlatformResult(build, smoke, check_binaries(client, build.image, platform, labels=labels))
+            binaries = check_binaries(client, build.image, platform, labels=labels, dispose=dispose)
+            return PlatformResult(build, smoke, binaries)
         finally:
-            with contextlib.suppress(docker.errors.DockerException):
-                client.images.remove(build.image, force=True)
+            if janitor is not None:
+                janitor.remove_image(build.image)
+            else:
+                with contextlib.suppress(docker.errors.DockerException):
+                    client.images.remove(build.image, force=True)
 
     return run_platform
 
