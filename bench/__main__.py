@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--from-json", type=Path, metavar="FILE", help="only rewrite the reports of FILE")
     args = parser.parse_args(argv)
+    args.out = args.out.resolve()  # the bot runs as a child process with its own working directory
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     if args.from_json:
         results = json.loads(args.from_json.read_text())

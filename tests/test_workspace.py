@@ -21,17 +21,17 @@ with run_workspace(Path(sys.argv[1])) as workspace:
 """
 
 
-def test_a_killed_runs_workspace_is_removed_by_the_next_run_and_a_live_ones_is_not(tmp_path: Path) -> None:
+def hold(root: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """A live process holding a run workspace below ``root`` (kill it after), and that workspace."""
     env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
-    killed = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, env=env)
-    alive = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, env=env)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, env=env)
+    assert holder.stdout is not None
+    return holder, Path(holder.stdout.readline().decode().strip())
+
+
+def test_a_killed_runs_workspace_is_removed_by_the_next_run_and_a_live_ones_is_not(tmp_path: Path) -> None:
+    (killed, dead_one), (alive, live_one) = hold(tmp_path), hold(tmp_path)
     try:
-        assert killed.stdout is not None
-        assert alive.stdout is not None
-        dead_one, live_one = (
-            Path(killed.stdout.readline().decode().strip()),
-            Path(alive.stdout.readline().decode().strip()),
-        )
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=10)
         assert (dead_one / "clone").is_dir()  # SIGKILL: nothing cleaned up
@@ -62,14 +62,9 @@ def test_dead_runs_are_the_killed_and_the_gone_never_the_live_or_anothers(tmp_pa
     root, elsewhere = tmp_path / "tmp", tmp_path / "elsewhere"
     root.mkdir()
     elsewhere.mkdir()
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
-    killed = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, env=env)
-    alive = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, env=env)
+    (killed, dead_one), (alive, live_one) = hold(root), hold(root)
+    dead_id, live_id = run_id(dead_one), run_id(live_one)
     try:
-        assert killed.stdout is not None
-        assert alive.stdout is not None
-        dead_id = run_id(Path(killed.stdout.readline().decode().strip()))
-        live_id = run_id(Path(alive.stdout.readline().decode().strip()))
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=10)
         with run_workspace(root) as finished:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import pytest
@@ -25,3 +27,12 @@ def images(
 def client() -> Iterator[docker.DockerClient]:
     with docker_client() as opened:
         yield opened
+
+
+def one_step_checkout(sandbox: DockerSandbox, root: Path) -> Path:
+    """A checkout whose Dockerfile is the sandbox's busybox and one RUN step of its own (no cache hit)."""
+    checkout = root / "checkout"
+    checkout.mkdir()
+    busybox = sandbox.ref("library/busybox")
+    (checkout / "Dockerfile").write_text(f"FROM {busybox}\nRUN echo {uuid.uuid4().hex} > /built\n")
+    return checkout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from pathlib import Path
 
 import docker
@@ -15,6 +14,7 @@ from bot.build.verify import VerifySettings, docker_runner
 from bot.model import AMD64, BuildPlan, Outcome
 from bot.sandbox.engine import DOCKER_HOST
 from bot.workspace import run_id, run_workspace
+from tests.build.conftest import one_step_checkout
 from tests.support.docker import DockerSandbox
 
 PLAN = BuildPlan("Dockerfile", ".", platforms=(AMD64,))
@@ -24,10 +24,7 @@ PLAN = BuildPlan("Dockerfile", ".", platforms=(AMD64,))
 def test_a_runners_containers_and_image_are_gone_once_the_janitor_is_closed(
     docker_sandbox: DockerSandbox, client: docker.DockerClient, tmp_path: Path
 ) -> None:
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    busybox = docker_sandbox.ref("library/busybox")
-    (checkout / "Dockerfile").write_text(f"FROM {busybox}\nRUN echo {uuid.uuid4().hex} > /built\n")
+    checkout = one_step_checkout(docker_sandbox, tmp_path)
     with run_workspace(tmp_path) as workspace:
         rid = str(run_id(workspace))
         with Janitor(DOCKER_HOST) as janitor:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,9 +20,10 @@ from bot.build.verify import VerifySettings, docker_runner
 from bot.build.verify_tags import verify_tag
 from bot.model import AMD64, BuildPlan, Outcome
 from bot.workspace import run_id, run_workspace
+from tests.build.conftest import one_step_checkout
 from tests.support.docker import DockerSandbox
 from tests.support.images import FixtureImages
-from tests.test_workspace import HOLD
+from tests.test_workspace import hold
 
 TEST_LABEL = "multiarch-bot.test"
 PLAN = BuildPlan("Dockerfile", ".", platforms=(AMD64,))
@@ -33,11 +32,9 @@ PLAN = BuildPlan("Dockerfile", ".", platforms=(AMD64,))
 @contextlib.contextmanager
 def held_workspace(root: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """A run's workspace below ``root``, locked by a live process (killed afterwards), and its run id."""
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[2])}
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, env=env)
+    holder, workspace = hold(root)
     try:
-        assert holder.stdout is not None
-        rid = run_id(Path(holder.stdout.readline().decode().strip()))
+        rid = run_id(workspace)
         assert rid is not None
         yield holder, rid
     finally:
@@ -146,10 +143,7 @@ def test_a_dead_runs_images_and_containers_go_and_a_live_runs_and_others_stay(
 def test_a_runs_build_is_tagged_and_its_containers_labelled_with_the_run(
     docker_sandbox: DockerSandbox, client: docker.DockerClient, test_value: str, tmp_path: Path
 ) -> None:
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    busybox = docker_sandbox.ref("library/busybox")
-    (checkout / "Dockerfile").write_text(f"FROM {busybox}\nRUN echo {test_value} > /built\n")
+    checkout = one_step_checkout(docker_sandbox, tmp_path)
     with run_workspace(tmp_path) as workspace:
         rid = str(run_id(workspace))
         since = int(time.time()) - 1
