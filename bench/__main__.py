@@ -80,19 +80,20 @@ def run(
     work = out / "work"
     snapshot_bot(out / "bot-snapshot")
     results: dict[str, Any] = {"machine": _machine(), "sizes": []}
-    with _registry(out / "registry") as registry:
+    # the full runs before a rerun build too: without an engine every build would be an error
+    needs_engine = bool(builds) or any(size <= rerun_max for size in sizes)
+    with _registry(out / "registry") as registry, _engine_lease():
+        engine = ensure_engine(STATE / "engine") if needs_engine else None
         push_bases(registry)
         for size in sizes:
             started = time.perf_counter()
             part = fleet_part(size, registry, work / f"n{size}", compare_tools=tools, rerun=size <= rerun_max)
             results["sizes"].append(part)
             print(f"bench: N={size} done in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-        if builds:
-            with _engine_lease():
-                engine = ensure_engine(STATE / "engine")
-                python = PYTHON_IMAGES if any(example.base == PYTHON for example in builds) else ()
-                build_base_images(engine, registry.address, STATE, (*BASE_IMAGES, *python))
-                results["builds"] = [build_part(registry, work / "build", example) for example in builds]
+        if builds and engine is not None:
+            python = PYTHON_IMAGES if any(example.base == PYTHON for example in builds) else ()
+            build_base_images(engine, registry.address, STATE, (*BASE_IMAGES, *python))
+            results["builds"] = [build_part(registry, work / "build", example) for example in builds]
     return results
 
 

@@ -82,6 +82,10 @@ def _rerun(fleet: Fleet, registry: LocalRegistry, work: Path) -> dict[str, Any]:
     config = write_config(work / "run.yaml", fleet, registry, cache_dir=str(cache))
     fleet.traffic.reset()
     first = run_bot(config, token=fleet.token, out=work / "run-first")
+    errors = [o for o in first.report.get("outcomes", []) if o.get("verdict") == "error"]
+    if errors or first.code not in (0, 1):  # errors are never remembered: the rerun would mean nothing
+        why = errors[0]["reasons"][:1] if errors else first.stderr_tail
+        raise RuntimeError(f"the full run ended in {len(errors)} errors (exit {first.code}): {why}")
     first_api, first_clones = len(fleet.traffic.api), fleet.traffic.clones
     fleet.traffic.reset()
     again = run_bot(config, token=fleet.token, out=work / "run-again")

@@ -24,7 +24,7 @@ from bot.build.cgroup import build_limits
 from bot.build.janitor import Janitor
 from bot.build.plan import plan_builds
 from bot.build.run import buildx_available
-from bot.build.verify import VerifySettings, docker_runner, verify
+from bot.build.verify import VerifySettings, docker_runner, judge_verification, verify
 from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config
 from bot.errors import BotError
@@ -209,9 +209,11 @@ def _verify(
         cgroup_parent=build_limits(config),
     )
     missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
+    if missing is not None:  # no engine or builder to connect to: say what is missing, build nothing
+        return judge_verification(scan, (), missing=missing)
     bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
     with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
         runner = docker_runner(
             checkout, client, settings, bases, run=run_id(ctx.workspace), janitor=ctx.janitor
         )
-        return verify(scan, plans, runner, missing=missing)
+        return verify(scan, plans, runner, missing=None)

@@ -234,3 +234,15 @@ def test_a_branch_someone_else_pushed_to_is_not_overwritten(fleet: Fleet) -> Non
     ).out.strip()
     assert tip == theirs
     assert len(fleet.pulls("azure/azurite")) == 1
+
+
+def test_no_docker_engine_is_that_repositorys_clear_error(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    absent = f"unix://{tmp_path / 'absent.sock'}"
+    monkeypatch.setenv("DOCKER_HOST", absent)  # what the build commands use
+    monkeypatch.setattr("bot.pipeline.DOCKER_HOST", absent)  # what docker-py would have connected to
+    outcome = fleet.run("azure/azurite")
+    assert outcome.verdict is Verdict.ERROR
+    assert outcome.reasons[0].startswith(f"cannot build here: the Docker daemon at {absent} is not answering")
+    assert fleet.pulls("azure/azurite") == []
