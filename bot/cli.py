@@ -10,14 +10,11 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-import docker
-
 from bot import __version__, run_command
-from bot.build.buildx import mirrored_bases
 from bot.build.cgroup import build_limits
+from bot.build.leftovers import reap_dead_runs
 from bot.build.plan import plan_builds
-from bot.build.run import buildx_available
-from bot.build.verify import VerifySettings, docker_runner, verify
+from bot.build.verify import VerifySettings, verify_checkout
 from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError
 from bot.forge.git import looks_like_git_url, shallow_clone
@@ -28,11 +25,11 @@ from bot.report.patch import patch_to_json, patch_to_text
 from bot.report.scan import scan_to_json, scan_to_text
 from bot.report.verify import verify_to_json, verify_to_text
 from bot.sandbox import control as sandbox_control
-from bot.sandbox.engine import DOCKER_HOST
 from bot.scan.manifest_disk_cache import DiskManifestCache
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
 from bot.scan.tree import RepoTree
+from bot.workspace import run_id, run_workspace
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the command could not do its job (unreadable path, clone failed, …)
@@ -175,13 +172,15 @@ def _verify(args: argparse.Namespace) -> int:
         smoke_timeout=config.timeouts.smoke,
         cgroup_parent=build_limits(config),
     )
-    with _checkout(args.target) as checkout:
+    # a run workspace names the verify images and containers: if this is killed, a later run removes them
+    with run_workspace() as workspace, _checkout(args.target) as checkout:
+        for line in reap_dead_runs(workspace.parent):
+            print(f"multiarch-bot: {line}", file=sys.stderr)
         scan = _scan_checkout(checkout, config, wanted, display_root=args.target)
         plans = plan_builds(scan, wanted)
-        missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
-        bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
-        with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
-            result = verify(scan, plans, docker_runner(checkout, client, settings, bases), missing=missing)
+        result = verify_checkout(
+            checkout, scan, plans, settings, config.registry_mirrors, run=run_id(workspace)
+        )
     sys.stdout.write(verify_to_json(result) if args.json else verify_to_text(result))
     return EXIT_BY_VERIFY_STATUS[result.status]
 

@@ -8,7 +8,6 @@ content.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
 import time
@@ -16,15 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import docker
 from github.Repository import Repository
 
-from bot.build.buildx import mirrored_bases
 from bot.build.cgroup import build_limits
 from bot.build.janitor import Janitor
 from bot.build.plan import plan_builds
-from bot.build.run import buildx_available
-from bot.build.verify import VerifySettings, docker_runner, judge_verification, verify
+from bot.build.verify import VerifySettings, verify_checkout
 from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config
 from bot.errors import BotError
@@ -46,7 +42,6 @@ from bot.outcome import Gate, RepoOutcome, RepoTarget, Verdict
 from bot.patch.all import DOCKERFILE_PATCHER, PATCHERS
 from bot.patch.propose import propose_patch
 from bot.recall import recall, remember
-from bot.sandbox.engine import DOCKER_HOST
 from bot.scan.image_ref import parse_image_ref
 from bot.scan.registry import RegistryClient
 from bot.scan.scanner import scan_tree
@@ -208,12 +203,12 @@ def _verify(
         smoke_command=target.smoke_command,
         cgroup_parent=build_limits(config),
     )
-    missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
-    if missing is not None:  # no engine or builder to connect to: say what is missing, build nothing
-        return judge_verification(scan, (), missing=missing)
-    bases = mirrored_bases({use.ref for use in scan.base_uses}, config.registry_mirrors)
-    with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
-        runner = docker_runner(
-            checkout, client, settings, bases, run=run_id(ctx.workspace), janitor=ctx.janitor
-        )
-        return verify(scan, plans, runner, missing=None)
+    return verify_checkout(
+        checkout,
+        scan,
+        plans,
+        settings,
+        config.registry_mirrors,
+        run=run_id(ctx.workspace),
+        janitor=ctx.janitor,
+    )

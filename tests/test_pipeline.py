@@ -241,7 +241,7 @@ def test_no_docker_engine_is_that_repositorys_clear_error(
 ) -> None:
     absent = f"unix://{tmp_path / 'absent.sock'}"
     monkeypatch.setenv("DOCKER_HOST", absent)  # what the build commands use
-    monkeypatch.setattr("bot.pipeline.DOCKER_HOST", absent)  # what docker-py would have connected to
+    monkeypatch.setattr("bot.build.verify.DOCKER_HOST", absent)  # what docker-py would have connected to
     outcome = fleet.run("azure/azurite")
     assert outcome.verdict is Verdict.ERROR
     assert outcome.reasons[0].startswith(f"cannot build here: the Docker daemon at {absent} is not answering")

@@ -14,11 +14,12 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from bot.build.buildx import mirrored_bases
 from bot.build.confirm import join_hazards
 from bot.build.container import RUN_LABEL
 from bot.build.inspect import check_binaries
 from bot.build.janitor import Janitor
-from bot.build.run import build_platform
+from bot.build.run import build_platform, buildx_available
 from bot.build.smoke import smoke_run
 from bot.build.verify_tags import verify_tag
 from bot.model import (
@@ -33,6 +34,7 @@ from bot.model import (
     VerifyResult,
     VerifyStatus,
 )
+from bot.sandbox.engine import DOCKER_HOST
 
 RunPlatform = Callable[[BuildPlan, Platform], PlatformResult]
 
@@ -57,6 +59,27 @@ def verify(
         for plan in plans
     )
     return judge_verification(scan, builds, missing=None)
+
+
+def verify_checkout(
+    checkout: Path,
+    scan: ScanResult,
+    plans: Sequence[BuildPlan],
+    settings: VerifySettings,
+    mirrors: Mapping[str, str],
+    *,
+    run: str | None = None,
+    janitor: Janitor | None = None,
+) -> VerifyResult:
+    """``verify`` on the engine: what is missing said first (no engine, no buildx, no arm64 builder),
+    else every plan built and checked with the bases served by their ``mirrors``."""
+    missing = buildx_available(settings.builder, sorted({p for plan in plans for p in plan.platforms}))
+    if missing is not None:  # nothing to connect to: say what is missing, build nothing
+        return judge_verification(scan, (), missing=missing)
+    bases = mirrored_bases({use.ref for use in scan.base_uses}, mirrors)
+    with contextlib.closing(docker.DockerClient(base_url=DOCKER_HOST, timeout=120)) as client:
+        runner = docker_runner(checkout, client, settings, bases, run=run, janitor=janitor)
+        return verify(scan, plans, runner, missing=None)
 
 
 def docker_runner(

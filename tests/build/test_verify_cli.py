@@ -131,3 +131,15 @@ def test_unknown_builder_is_unverified_never_a_pass(
     code, document = run_verify(capsys, str(repo), "--config", str(config), "--builder", "no-such-builder")
     assert (code, document["status"]) == (12, "unverified")
     assert "no-such-builder" in document["reasons"][0]
+
+
+def test_no_docker_engine_is_unverified_with_the_reason(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    absent = f"unix://{tmp_path / 'absent.sock'}"
+    monkeypatch.setenv("DOCKER_HOST", absent)
+    monkeypatch.setattr("bot.build.verify.DOCKER_HOST", absent)  # never connected to: the check said why
+    repo = shutil.copytree(EXAMPLES / "azurite", tmp_path / "azurite")
+    code, document = run_verify(capsys, str(repo), "--config", str(config))
+    assert (code, document["status"], document["builds"]) == (12, "unverified", [])
+    assert f"the Docker daemon at {absent} is not answering" in document["reasons"][0]
