@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import json
 import os
@@ -11,7 +10,6 @@ import tarfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -36,16 +34,6 @@ SECRET = "multiarch-test-secret-5f1c"  # what the bot's token would be
 def run_id() -> str:
     """Unique to this test: pytest runs share the client, and BuildKit's cache must not answer for us."""
     return uuid.uuid4().hex[:10]
-
-
-@pytest.fixture
-def loaded(client: docker.DockerClient) -> Iterator[list[str]]:
-    """Tags of the images a test loads; removed afterwards."""
-    tags: list[str] = []
-    yield tags
-    for tag in tags:
-        with contextlib.suppress(docker.errors.NotFound):
-            client.images.remove(tag, force=True)
 
 
 def checkout(root: Path, dockerfile: str) -> Path:

@@ -51,16 +51,6 @@ def test_value(client: docker.DockerClient) -> Iterator[str]:
         container.remove(force=True, v=True)
 
 
-@pytest.fixture
-def tagged(client: docker.DockerClient) -> Iterator[list[str]]:
-    """The tags a test makes; removed after."""
-    made: list[str] = []
-    yield made
-    for tag in made:
-        with contextlib.suppress(docker.errors.NotFound):
-            client.images.remove(tag)
-
-
 def existing(client: docker.DockerClient, wanted: list[str]) -> set[str]:
     return {tag for image in client.images.list() for tag in image.tags if tag in wanted}
 
@@ -73,7 +63,7 @@ def containers(client: docker.DockerClient, value: str) -> dict[str, str]:
 
 @pytest.mark.docker
 def test_a_dead_runs_images_and_containers_go_and_a_live_runs_and_others_stay(
-    images: FixtureImages, client: docker.DockerClient, test_value: str, tagged: list[str], tmp_path: Path
+    images: FixtureImages, client: docker.DockerClient, test_value: str, loaded: list[str], tmp_path: Path
 ) -> None:
     root, elsewhere = tmp_path / "tmp", tmp_path / "elsewhere"
     root.mkdir()
@@ -90,7 +80,7 @@ def test_a_dead_runs_images_and_containers_go_and_a_live_runs_and_others_stay(
             tag = verify_tag(PLAN, AMD64, tmp_path / test_value, owner)
             repository, _, version = tag.rpartition(":")
             base.tag(repository, version)
-            tagged.append(tag)
+            loaded.append(tag)
             made[role] = tag
             labels = {RUN_LABEL: owner, TEST_LABEL: test_value, "role": role}
             create_container(client, tag, AMD64, role="smoke", labels=labels)  # created, never started
@@ -107,7 +97,7 @@ def test_a_dead_runs_images_and_containers_go_and_a_live_runs_and_others_stay(
         unrelated = f"multiarch-bot-test/unrelated-{test_value}:x"
         for tag in (unowned, unrelated):
             base.tag(*tag.rsplit(":", 1))
-            tagged.append(tag)
+            loaded.append(tag)
         create_container(
             client, unowned, AMD64, role="smoke", labels={TEST_LABEL: test_value, "role": "unowned"}
         )
@@ -121,7 +111,7 @@ def test_a_dead_runs_images_and_containers_go_and_a_live_runs_and_others_stay(
         reaped = reap_leftovers(client, root)
         seconds = time.monotonic() - started
 
-        assert existing(client, tagged) == {made["live"], made["elsewhere"], unowned, unrelated}
+        assert existing(client, loaded) == {made["live"], made["elsewhere"], unowned, unrelated}
         assert sorted(containers(client, test_value).values()) == [
             "elsewhere",
             "live",

@@ -62,15 +62,6 @@ def client() -> Iterator[docker.DockerClient]:
         yield opened
 
 
-@pytest.fixture
-def loaded(client: docker.DockerClient) -> Iterator[list[str]]:
-    tags: list[str] = []
-    yield tags
-    for tag in tags:
-        with contextlib.suppress(docker.errors.NotFound):
-            client.images.remove(tag, force=True)
-
-
 def image_bytes(tag: str, tmp_path: Path) -> bytes:
     """Everything ``docker save`` holds for ``tag`` (config, manifests, every layer), layers decompressed."""
     archive = tmp_path / f"saved-{uuid.uuid4().hex[:6]}.tar"
