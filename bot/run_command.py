@@ -26,6 +26,7 @@ from bot.cache import RepoCache, settings_fingerprint
 from bot.config import Config, load_config
 from bot.errors import ConfigError, ForgeError
 from bot.forge import github as forge
+from bot.forge import issues as forge_issues
 from bot.forge.owners import list_owned
 from bot.forge.publish import Forge
 from bot.forge.records import Identity
@@ -175,7 +176,7 @@ def _write_reports(args: argparse.Namespace, outcomes: list[RepoOutcome], facts:
 def _update_dashboard(session: Forge, full_name: str, outcomes: list[RepoOutcome]) -> None:
     """Renovate-style: one issue with every target's state; other shards' states are kept from its body."""
     try:
-        url = forge.upsert_issue(
+        url = forge_issues.upsert_issue(
             forge.upstream(session.gh, full_name),
             DASHBOARD_TITLE,
             lambda previous: dashboard_body(outcomes, previous),

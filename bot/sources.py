@@ -18,9 +18,9 @@ from github import Github
 
 from bot.config import Config, Sources
 from bot.errors import ForgeError
-from bot.forge import github as forge
+from bot.forge import issues as forge_issues
 from bot.forge import request_comments as say
-from bot.forge.github import IssueText
+from bot.forge.issues import IssueText
 from bot.outcome import IssueRef, RepoOutcome, RepoTarget
 from bot.repo_names import names_in_text
 
@@ -106,7 +106,7 @@ def link_related(gh: Github, target: RepoTarget) -> tuple[RepoTarget, str | None
     by number), from one search; a failed search leaves it unchanged and says why."""
     query = f"repo:{target.full_name} is:issue is:open"
     try:
-        found, _ = forge.search_issues(gh, query, RELATED_SEARCHED, sort="comments", order="desc")
+        found, _ = forge_issues.search_issues(gh, query, RELATED_SEARCHED, sort="comments", order="desc")
     except ForgeError as error:
         return target, f"upstream issues of {target.full_name}: {error}"
     asking = [
@@ -132,10 +132,10 @@ def report_outcome(gh: Github, target: RepoTarget, outcome: RepoOutcome) -> str 
         return None
     where = target.request
     try:
-        said = forge.comment_bodies(gh, where.repo, where.number, MAX_COMMENTS_READ)
+        said = forge_issues.comment_bodies(gh, where.repo, where.number, MAX_COMMENTS_READ)
         if say.last_outcome(said) == fingerprint:
             return None
-        forge.comment_on(gh, where.repo, where.number, say.outcome_text(outcome, fingerprint))
+        forge_issues.comment_on(gh, where.repo, where.number, say.outcome_text(outcome, fingerprint))
     except ForgeError as error:
         return f"the outcome for {where}: {error}"
     return None
@@ -147,12 +147,14 @@ def _read_requests(sources: Sources, gh: Github, problems: list[str]) -> list[_R
     budget = sources.max_requests
     if sources.requests_repo:
         try:
-            issues += forge.labelled_issues(gh, sources.requests_repo, sources.label, budget)
+            issues += forge_issues.labelled_issues(gh, sources.requests_repo, sources.label, budget)
         except ForgeError as error:
             problems.append(f"requests in {sources.requests_repo}: {error}")
     if sources.search and len(issues) < budget:
         try:
-            found, incomplete = forge.search_issues(gh, _open_issues(sources.search), budget - len(issues))
+            found, incomplete = forge_issues.search_issues(
+                gh, _open_issues(sources.search), budget - len(issues)
+            )
             issues += found
             if incomplete:
                 problems.append(f"the search {sources.search!r} timed out on GitHub: results may be missing")
@@ -235,8 +237,12 @@ def _respond(
 def _say_once(gh: Github, issue: IssueText, marker: str, text: str, problems: list[str]) -> None:
     where = f"{issue.repo}#{issue.number}"
     try:
-        said = forge.comment_bodies(gh, issue.repo, issue.number, MAX_COMMENTS_READ) if issue.comments else []
+        said = (
+            forge_issues.comment_bodies(gh, issue.repo, issue.number, MAX_COMMENTS_READ)
+            if issue.comments
+            else []
+        )
         if not say.has_marker(said, marker):
-            forge.comment_on(gh, issue.repo, issue.number, text)
+            forge_issues.comment_on(gh, issue.repo, issue.number, text)
     except ForgeError as error:
         problems.append(f"answering the request {where}: {error}")

@@ -8,23 +8,22 @@ that is ours is a fork's readiness: GitHub creates forks asynchronously.
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
-from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from bot.errors import BudgetExhausted, ForgeError
+from bot.forge.calls import call, describe, messages
 from bot.forge.owners import PER_PAGE
 from bot.forge.pr_body import read_fingerprint
 from bot.forge.records import Identity, PrRef, PrSpec, PrState
-from bot.proc import redact, register_secret
+from bot.proc import register_secret
 
 CANNOT_FORK_WITH_INTEGRATION = (
     "the token is an installation token (GitHub Actions' GITHUB_TOKEN or a GitHub App's): it has no user "
@@ -71,7 +70,7 @@ def connect(token: str, settings: ForgeSettings) -> Github:
 def whoami(gh: Github) -> Identity:
     """``GET /user``: the fork's owner, and the scopes a classic token reports."""
     try:
-        login = _call("reading the token's user", lambda: gh.get_user().login)
+        login = call("reading the token's user", lambda: gh.get_user().login)
     except ForgeError as error:
         if "not accessible by integration" in str(error).lower():
             raise ForgeError(CANNOT_FORK_WITH_INTEGRATION) from None
@@ -92,7 +91,7 @@ def check_can_push_workflows(identity: Identity) -> None:
 
 def upstream(gh: Github, full_name: str, listed: Repository | None = None) -> Repository:
     """The upstream repository, read (or as its owner's listing showed it), if it takes pull requests."""
-    repo = listed if listed is not None else _call(f"reading {full_name}", lambda: gh.get_repo(full_name))
+    repo = listed if listed is not None else call(f"reading {full_name}", lambda: gh.get_repo(full_name))
     if repo.archived:
         raise ForgeError(f"{full_name} is archived: it takes no pull requests")
     if getattr(repo, "disabled", False):
@@ -117,7 +116,7 @@ def ensure_fork(
             return upstream_repo.create_fork(organization=organization, default_branch_only=True)
         return upstream_repo.create_fork(default_branch_only=True)
 
-    fork = _call(f"forking {name}", create)
+    fork = call(f"forking {name}", create)
     parent = fork.parent.full_name if fork.fork and fork.parent else None
     if parent != name:
         raise ForgeError(f"{fork.full_name} exists but is not a fork of {name}: rename it or set a fork org")
@@ -147,7 +146,7 @@ def branch_tip(repo: Repository, branch: str) -> tuple[str, str | None] | None:
     except UnknownObjectException:
         return None
     except GithubException as error:
-        raise ForgeError(_describe(f"reading {repo.full_name}@{branch}", error)) from None
+        raise ForgeError(describe(f"reading {repo.full_name}@{branch}", error)) from None
 
 
 def branch_head(repo: Repository, branch: str) -> str | None:
@@ -160,7 +159,7 @@ def find_pull(upstream_repo: Repository, head_label: str) -> PullRequest | None:
     """The bot's pull request from ``head_label`` (``owner:branch``): the open one, else the latest closed.
 
     The list is filtered by GitHub (``head=owner:branch``), not by search, whose index lags behind."""
-    pulls = _call(
+    pulls = call(
         f"listing pull requests of {upstream_repo.full_name}",
         lambda: list(upstream_repo.get_pulls(state="all", head=head_label, sort="created", direction="desc")),
     )
@@ -194,10 +193,10 @@ def settle(
             return PrRef(existing.number, existing.html_url, PrState.MERGED)
         if not reopen_declined:
             return PrRef(existing.number, existing.html_url, PrState.DECLINED)
-        _call(f"reopening #{existing.number}", lambda: existing.edit(state="open"))
+        call(f"reopening #{existing.number}", lambda: existing.edit(state="open"))
     elif _says_the_same(existing, spec):
         return PrRef(existing.number, existing.html_url, PrState.UP_TO_DATE)
-    _call(f"updating #{existing.number}", lambda: existing.edit(title=spec.title, body=spec.body))
+    call(f"updating #{existing.number}", lambda: existing.edit(title=spec.title, body=spec.body))
     return PrRef(existing.number, existing.html_url, PrState.UPDATED)
 
 
@@ -213,141 +212,9 @@ def _says_the_same(pr: PullRequest, spec: PrSpec) -> bool:
 
 def comment(repo: Repository, number: int, body: str) -> str:
     """Comment on an issue or pull request; returns the comment's URL."""
-    issue = _call(f"reading {repo.full_name}#{number}", lambda: repo.get_issue(number))
-    made = _call(f"commenting on {repo.full_name}#{number}", lambda: issue.create_comment(body))
+    issue = call(f"reading {repo.full_name}#{number}", lambda: repo.get_issue(number))
+    made = call(f"commenting on {repo.full_name}#{number}", lambda: issue.create_comment(body))
     return str(made.html_url)
-
-
-@dataclass(frozen=True)
-class IssueText:
-    """An issue as the sources read it: where it is, and its (untrusted) text."""
-
-    repo: str  # owner/name
-    number: int
-    title: str
-    body: str
-    html_url: str
-    comments: int  # how many: none means there is nothing to read for markers
-    is_pull: bool
-    is_open: bool
-
-
-def labelled_issues(gh: Github, full_name: str, label: str, limit: int) -> list[IssueText]:
-    """Open issues of ``full_name`` that carry ``label``, oldest first, at most ``limit`` read."""
-
-    def read() -> list[IssueText]:
-        found = _lazy_repo(gh, full_name).get_issues(
-            state="open", labels=[label], sort="created", direction="asc"
-        )
-        return _texts(found, limit)
-
-    return _call(f"listing open issues labelled {label!r} in {full_name}", read)
-
-
-def search_issues(
-    gh: Github, query: str, limit: int, *, sort: str = "created", order: str = "asc"
-) -> tuple[list[IssueText], bool]:
-    """``GET /search/issues``: at most ``limit`` results (30 a page), and whether GitHub said they are
-    incomplete (its search timed out). Search has its own budget: 30 requests a minute."""
-
-    def read() -> tuple[list[IssueText], bool]:
-        results = gh.search_issues(query, sort=sort, order=order)
-        found = _texts(results, limit)
-        return found, limit > 0 and bool(results.incomplete_results)  # limit 0 read no page: nothing to ask
-
-    return _call(f"searching issues for {query!r}", read)
-
-
-def comment_bodies(gh: Github, full_name: str, number: int, limit: int) -> list[str]:
-    """The first ``limit`` comments of an issue, oldest first (the bot looks for its own markers)."""
-    issue = _lazy_issue(gh, full_name, number)
-    return _call(
-        f"reading the comments of {full_name}#{number}",
-        lambda: [str(c.body or "") for c in itertools.islice(issue.get_comments(), limit)],
-    )
-
-
-def comment_on(gh: Github, full_name: str, number: int, body: str) -> str:
-    """Comment on an issue by its number, without reading it first; returns the comment's URL."""
-    issue = _lazy_issue(gh, full_name, number)
-    made = _call(f"commenting on {full_name}#{number}", lambda: issue.create_comment(body))
-    return str(made.html_url)
-
-
-def _lazy_repo(gh: Github, full_name: str) -> Repository:
-    # Lazy: listing its issues needs the URL only, not a GET of the repository first.
-    return Repository(gh.requester.withLazy(True), url=f"/repos/{full_name}")
-
-
-def _lazy_issue(gh: Github, full_name: str, number: int) -> Issue:
-    return Issue(gh.requester.withLazy(True), url=f"/repos/{full_name}/issues/{number}")
-
-
-def _texts(issues: Iterable[Issue], limit: int) -> list[IssueText]:
-    return [
-        IssueText(
-            repo="/".join(issue.repository_url.rstrip("/").split("/")[-2:]),
-            number=issue.number,
-            title=str(issue.title or ""),
-            body=str(issue.body or ""),
-            html_url=issue.html_url,
-            comments=int(issue.comments or 0),
-            is_pull=issue.pull_request is not None,
-            is_open=issue.state == "open",
-        )
-        for issue in itertools.islice(issues, max(0, limit))
-    ]
-
-
-def upsert_issue(
-    repo: Repository,
-    title: str,
-    body: str | Callable[[str | None], str],
-    marker: str,
-    *,
-    creator: str | None = None,
-) -> str:
-    """The bot's one issue that carries ``marker`` (the dashboard): edited if it says something else,
-    opened if there is none; returns its URL. ``body`` may be a function of the issue's current body (None
-    when there is none yet), so what it says can build on what it said.
-
-    Only open issues ``creator`` opened (default: the token's user) are candidates, found by the marker in
-    the body, else by the exact title, so an issue someone else plants with the marker is never taken.
-    An installation token has no user to ask: pass ``creator``, the login its issues show."""
-    login = creator or _login(repo)
-    found = _call(
-        f"listing {login}'s open issues in {repo.full_name}", lambda: _own_issue(repo, login, title, marker)
-    )
-    text = body(found.body if found is not None else None) if callable(body) else body
-    if found is None:
-        made = _call(
-            f"opening an issue in {repo.full_name}", lambda: repo.create_issue(title=title, body=text)
-        )
-        return str(made.html_url)
-    if found.title != title or (found.body or "") != text:
-        _call(f"updating {repo.full_name}#{found.number}", lambda: found.edit(title=title, body=text))
-    return str(found.html_url)
-
-
-def _own_issue(repo: Repository, login: str, title: str, marker: str) -> Issue | None:
-    """GitHub's ``creator`` filter first (one request when the issue exists); when it finds nothing, every
-    open issue, read here, so a login the filter does not match (an app's bot) never means a duplicate."""
-    listings = (  # lazy: the second costs nothing unless the first finds nothing
-        # PyGithub sends a login as it is (it asserts str or NamedUser; its annotation says NamedUser)
-        repo.get_issues(state="open", creator=login),  # type: ignore[arg-type]
-        repo.get_issues(state="open"),
-    )
-    for listing in listings:
-        by_title = None
-        for issue in listing:
-            if issue.pull_request is not None or issue.user.login.lower() != login.lower():
-                continue
-            if marker in (issue.body or ""):
-                return issue
-            by_title = by_title or (issue if issue.title == title else None)
-        if by_title is not None:
-            return by_title
-    return None
 
 
 def check_budget(gh: Github, reserve: int) -> None:
@@ -374,15 +241,15 @@ def _create(upstream_repo: Repository, head: str, spec: PrSpec) -> PullRequest:
     try:
         return create()
     except GithubException as error:
-        messages = " ".join(_messages(error)).lower()
-        if error.status == 422 and _DUPLICATE in messages:
+        said = " ".join(messages(error)).lower()
+        if error.status == 422 and _DUPLICATE in said:
             # PyGithub retried a POST whose first attempt had created the pull request after all
             found = find_pull(upstream_repo, head)
             if found is not None:
                 return found
-        if error.status == 422 and _NO_COMMITS in messages:
+        if error.status == 422 and _NO_COMMITS in said:
             raise ForgeError(f"nothing to propose: no commits between the base and {head}") from None
-        raise ForgeError(_describe(f"opening a pull request from {head}", error)) from None
+        raise ForgeError(describe(f"opening a pull request from {head}", error)) from None
     except requests.RequestException as error:
         raise ForgeError(f"opening a pull request from {head}: {type(error).__name__}") from None
 
@@ -409,34 +276,3 @@ def _wait_until_ready(fork: Repository, branch: str, timeout: float, sleep: Call
                 ) from None
         sleep(delay)
         delay = min(delay * 2, 15.0)
-
-
-def _login(repo: Repository) -> str:
-    """The token's own login, through the repository's connection (``GET /user``)."""
-    _, data = _call("reading the token's user", lambda: repo.requester.requestJsonAndCheck("GET", "/user"))
-    return str(data["login"])
-
-
-def _call(what: str, call: Callable[[], _T]) -> _T:
-    try:
-        return call()
-    except GithubException as error:
-        raise ForgeError(_describe(what, error)) from None
-    except requests.RequestException as error:  # retries exhausted (RetryError) or the connection failed
-        raise ForgeError(f"{what}: {type(error).__name__}: {redact(str(error))}") from None
-
-
-def _describe(what: str, error: GithubException) -> str:
-    detail = "; ".join(_messages(error)) or "no message"
-    return redact(f"{what}: GitHub answered {error.status}: {detail}")
-
-
-def _messages(error: GithubException) -> list[str]:
-    data = error.data if isinstance(error.data, dict) else {}
-    found = [str(data["message"])] if data.get("message") else []
-    for item in data.get("errors") or []:
-        if isinstance(item, dict) and item.get("message"):
-            found.append(str(item["message"]))
-        elif isinstance(item, str):
-            found.append(item)
-    return found

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.forge import github as forge
+from bot.forge import issues as forge_issues
 from bot.forge.records import PrRef, PrState
 from bot.outcome import RepoOutcome, Verdict
 from bot.report.dashboard import (
@@ -208,10 +209,10 @@ def issues_of(world: Requests) -> list[tuple[int, str, str, str | None]]:
 def test_the_dashboard_issue_is_opened_once_then_edited(requests_repo: Requests) -> None:
     repo = requests_repo.repo(requests_repo.bot_token)
     first = dashboard_body([OPENED], None, now=RUN1)
-    url = forge.upsert_issue(repo, DASHBOARD_TITLE, first, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    url = forge_issues.upsert_issue(repo, DASHBOARD_TITLE, first, DASHBOARD_MARKER)  # type: ignore[arg-type]
     assert url.endswith("/acme/requests/issues/1")
     second = dashboard_body([BLOCKED], first, now=RUN2)
-    again = forge.upsert_issue(repo, DASHBOARD_TITLE, second, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    again = forge_issues.upsert_issue(repo, DASHBOARD_TITLE, second, DASHBOARD_MARKER)  # type: ignore[arg-type]
     assert again == url
     assert issues_of(requests_repo) == [(1, "multiarch-bot", DASHBOARD_TITLE, second)]
     assert sorted(read_states(second)) == ["acme/legacy", "acme/tool"]
@@ -220,9 +221,9 @@ def test_the_dashboard_issue_is_opened_once_then_edited(requests_repo: Requests)
 def test_an_unchanged_body_is_not_written_again(requests_repo: Requests) -> None:
     repo = requests_repo.repo(requests_repo.bot_token)
     body = dashboard_body([OPENED], None, now=RUN1)
-    forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    forge_issues.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
     stamp = requests_repo.github.repo("acme/requests").issues[1].updated_at  # type: ignore[union-attr]
-    forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    forge_issues.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
     assert requests_repo.github.repo("acme/requests").issues[1].updated_at == stamp  # type: ignore[union-attr]
 
 
@@ -231,7 +232,7 @@ def test_someone_elses_issue_with_the_marker_or_title_is_never_taken(requests_re
     planted.create_issue(title=DASHBOARD_TITLE, body=f"{DASHBOARD_MARKER} {{}} -->")  # type: ignore[attr-defined]
     repo = requests_repo.repo(requests_repo.bot_token)
     body = dashboard_body([OPENED], None, now=RUN1)
-    url = forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    url = forge_issues.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
     assert url.endswith("/issues/2")
     assert [(n, user) for n, user, *_ in issues_of(requests_repo)] == [(1, "acme"), (2, "multiarch-bot")]
     assert issues_of(requests_repo)[0][3] == f"{DASHBOARD_MARKER} {{}} -->"
@@ -243,7 +244,7 @@ def test_an_issue_the_bot_opened_is_found_by_its_title_when_the_marker_is_gone(
     repo = requests_repo.repo(requests_repo.bot_token)
     repo.create_issue(title=DASHBOARD_TITLE, body="someone cleared the body")  # type: ignore[attr-defined]
     body = dashboard_body([OPENED], None, now=RUN1)
-    url = forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER, creator="multiarch-bot")  # type: ignore[arg-type]
+    url = forge_issues.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER, creator="multiarch-bot")  # type: ignore[arg-type]
     assert url.endswith("/issues/1")
     assert issues_of(requests_repo) == [(1, "multiarch-bot", DASHBOARD_TITLE, body)]
 
@@ -253,8 +254,10 @@ def test_when_githubs_creator_filter_misses_the_issue_is_still_found_not_duplica
 ) -> None:
     repo = requests_repo.repo(requests_repo.bot_token)
     body = dashboard_body([OPENED], None, now=RUN1)
-    forge.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
+    forge_issues.upsert_issue(repo, DASHBOARD_TITLE, body, DASHBOARD_MARKER)  # type: ignore[arg-type]
     # the local GitHub matches creator= exactly, so a login spelt otherwise finds nothing there
-    url = forge.upsert_issue(repo, DASHBOARD_TITLE, body + "x", DASHBOARD_MARKER, creator="Multiarch-Bot")  # type: ignore[arg-type]
+    url = forge_issues.upsert_issue(
+        repo, DASHBOARD_TITLE, body + "x", DASHBOARD_MARKER, creator="Multiarch-Bot"
+    )  # type: ignore[arg-type]
     assert url.endswith("/issues/1")
     assert [n for n, *_ in issues_of(requests_repo)] == [1]
