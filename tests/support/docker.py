@@ -21,7 +21,7 @@ import pytest
 from bot import proc
 from bot.model import ImageRef
 from bot.sandbox.base_images import BuiltImage, build_base_images
-from bot.sandbox.engine import EngineInfo, ensure_engine, stop_engine
+from bot.sandbox.engine import DOCKER_CLI, EngineInfo, ensure_engine, stop_engine
 from bot.sandbox.locks import file_lock
 from bot.sandbox.registry import LocalRegistry
 
@@ -72,5 +72,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             other.unlink()  # left by a run that died
         registry = LocalRegistry.running(SANDBOX_STATE / "registry")
         if registry is not None:
+            _forget_pulled_bases(registry.address)
             registry.stop()
         stop_engine(SANDBOX_STATE / "engine")  # only a dockerd started with this state directory
+
+
+def _forget_pulled_bases(registry: str) -> None:
+    """Untag what builds pulled from this session's registry: the containerd image store keeps a pulled
+    base as a named image, and each session's registry has a port of its own, so they would pile up."""
+    try:
+        argv = [str(DOCKER_CLI), "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]
+        listed = proc.run(argv, timeout=30)
+    except proc.ProcError:
+        return  # no engine: nothing was pulled into it
+    tags = [tag for tag in listed.out.split() if tag.startswith(f"{registry}/")]
+    if tags:
+        proc.run([str(DOCKER_CLI), "image", "rm", *tags], timeout=120, check=False)
