@@ -56,6 +56,11 @@ class Fleet:
         assert repo is not None
         return sorted((issue.number, issue.state) for issue in repo.issues.values() if issue.pull)
 
+    def fork_git(self, *args: str) -> str:
+        """git's output, run on the bot's fork of azure/azurite in the local GitHub."""
+        git_dir = str(self.github.git_dir("multiarch-bot/azurite"))
+        return proc.run(("git", "--git-dir", git_dir, *args), timeout=10).out
+
     def move_upstream(self, name: str) -> None:
         """The maintainers push a commit to the default branch."""
         change = {"CHANGELOG.md": "- a release\n"}
@@ -115,17 +120,7 @@ def test_upstream_moving_refreshes_the_pr_branch(fleet: Fleet) -> None:
     assert first.pr is not None
     assert refreshed.pr is not None
     assert refreshed.pr.number == first.pr.number
-    fork_log = proc.run(
-        (
-            "git",
-            "--git-dir",
-            str(fleet.github.git_dir("multiarch-bot/azurite")),
-            "log",
-            "--format=%s",
-            "multiarch/arm64",
-        ),
-        timeout=10,
-    ).out.splitlines()
+    fork_log = fleet.fork_git("log", "--format=%s", "multiarch/arm64").splitlines()
     assert fork_log[:2] == ["Build the Docker image for linux/amd64 and linux/arm64", "Change CHANGELOG.md"]
 
 
@@ -222,16 +217,7 @@ def test_a_branch_someone_else_pushed_to_is_not_overwritten(fleet: Fleet) -> Non
     again = fleet.run("azure/azurite")
     assert again.pushed is False
     assert any("holds commits by others" in note for note in again.reasons), again.reasons
-    tip = proc.run(
-        (
-            "git",
-            "--git-dir",
-            str(fleet.github.git_dir("multiarch-bot/azurite")),
-            "rev-parse",
-            "multiarch/arm64",
-        ),
-        timeout=10,
-    ).out.strip()
+    tip = fleet.fork_git("rev-parse", "multiarch/arm64").strip()
     assert tip == theirs
     assert len(fleet.pulls("azure/azurite")) == 1
 

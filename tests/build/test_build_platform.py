@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
-import tarfile
 import threading
 import time
 import uuid
@@ -24,6 +22,7 @@ from bot.model import AMD64, ARM64, BuildPlan, ImagePlatforms, ImageRef, Outcome
 from bot.sandbox.engine import DOCKER_CLI
 from bot.scan.registry import RegistryClient
 from tests.support.docker import DockerSandbox
+from tests.support.images import checkout, read_file
 
 pytestmark = pytest.mark.docker
 
@@ -34,25 +33,6 @@ SECRET = "multiarch-test-secret-5f1c"  # what the bot's token would be
 def run_id() -> str:
     """Unique to this test: pytest runs share the client, and BuildKit's cache must not answer for us."""
     return uuid.uuid4().hex[:10]
-
-
-def checkout(root: Path, dockerfile: str) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Dockerfile").write_text(dockerfile)
-    return root
-
-
-def read_file(client: docker.DockerClient, image: str, path: str) -> str:
-    """A file of an image, without running it: create a container, copy the file out, remove it."""
-    container = client.containers.create(image, network_mode="none")
-    try:
-        stream, _ = container.get_archive(path)
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.extractfile(Path(path).name)
-            assert member is not None
-            return member.read().decode()
-    finally:
-        container.remove(force=True)
 
 
 def test_each_platform_is_built_and_loaded_for_its_own_architecture(

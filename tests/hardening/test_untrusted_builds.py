@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import gzip
-import io
 import json
 import os
 import tarfile
@@ -44,7 +43,7 @@ from bot.sandbox.engine import DOCKER_CLI
 from bot.sandbox.github.server import LocalGitHub
 from bot.scan.registry import RegistryClient
 from tests.support.docker import DockerSandbox
-from tests.support.images import docker_client
+from tests.support.images import checkout, docker_client, read_file
 from tests.support.local_github import FAST
 
 pytestmark = pytest.mark.docker
@@ -78,18 +77,6 @@ def image_bytes(tag: str, tmp_path: Path) -> bytes:
             chunks.append(data)
     archive.unlink()
     return b"\n".join(chunks)
-
-
-def read_file(client: docker.DockerClient, image: str, path: str) -> str:
-    container = client.containers.create(image, network_mode="none")
-    try:
-        stream, _ = container.get_archive(path)
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.extractfile(Path(path).name)
-            assert member is not None
-            return member.read().decode(errors="replace")
-    finally:
-        container.remove(force=True)
 
 
 _HUNT = """\
@@ -186,14 +173,13 @@ def test_a_run_step_cannot_reach_the_local_githubs_admin_endpoint(
     run_id: str,
     tmp_path: Path,
 ) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "Dockerfile").write_text(
+    repo = checkout(
+        tmp_path / "repo",
         f"FROM {docker_sandbox.ref('library/busybox')}\nARG RUN_ID\n"
         "RUN printf 'GET /_sandbox/health HTTP/1.0\\r\\n\\r\\n' "
         f"| nc -w 5 127.0.0.1 {local_github.port} > /answer; "
         "if grep -q '\"ok\": true' /answer; then echo reached > /result; "
-        "else echo unreachable > /result; fi\n"
+        "else echo unreachable > /result; fi\n",
     )
     plan = BuildPlan("Dockerfile", ".", build_args=(("RUN_ID", run_id),))
 
@@ -298,11 +284,10 @@ def _processes_mentioning(text: str) -> list[str]:
 def test_a_smoke_run_past_its_memory_limit_is_killed_and_said_so(
     docker_sandbox: DockerSandbox, client: docker.DockerClient, loaded: list[str], run_id: str, tmp_path: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "Dockerfile").write_text(
+    repo = checkout(
+        tmp_path / "repo",
         f"FROM {docker_sandbox.ref('library/busybox')}\nARG RUN_ID\n"
-        'CMD ["dd", "if=/dev/zero", "of=/dev/null", "bs=1500M", "count=1"]\n'
+        'CMD ["dd", "if=/dev/zero", "of=/dev/null", "bs=1500M", "count=1"]\n',
     )
     loaded.append(tag := f"multiarch-bot-verify/hungry-{run_id}:amd64")
     plan = BuildPlan("Dockerfile", ".", build_args=(("RUN_ID", run_id),))
@@ -321,11 +306,10 @@ def test_run_steps_past_the_build_memory_limit_are_killed(
     parent, why_not = build_cgroup(64, 256, name=f"multiarch-bot-test-{run_id}")
     assert parent is not None, why_not
     try:
-        repo = tmp_path / "repo"
-        repo.mkdir()
-        (repo / "Dockerfile").write_text(
+        repo = checkout(
+            tmp_path / "repo",
             f"FROM {docker_sandbox.ref('library/busybox')}\nARG RUN_ID\n"
-            "RUN dd if=/dev/zero of=/dev/null bs=200M count=1 && echo allocated > /result\n"
+            "RUN dd if=/dev/zero of=/dev/null bs=200M count=1 && echo allocated > /result\n",
         )
         plan = BuildPlan("Dockerfile", ".", build_args=(("RUN_ID", run_id),))
         loaded.append(tag := f"multiarch-bot-verify/greedy-{run_id}:amd64")

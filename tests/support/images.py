@@ -7,6 +7,8 @@ The argv is built here, not by the build stage's own helpers, so these tests sta
 from __future__ import annotations
 
 import contextlib
+import io
+import tarfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,27 @@ from bot.sandbox.engine import DOCKER_CLI, DOCKER_HOST, docker_env
 from tests.support.docker import DockerSandbox
 
 BUILD_TIMEOUT = 120.0
+
+
+def checkout(root: Path, dockerfile: str) -> Path:
+    """A directory holding just ``dockerfile`` as its Dockerfile: a build context of one file."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Dockerfile").write_text(dockerfile)
+    return root
+
+
+def read_file(client: docker.DockerClient, image: str, path: str) -> str:
+    """A file of an image, without running it: create a container, copy the file out, remove it."""
+    container = client.containers.create(image, network_mode="none")
+    try:
+        stream, _ = container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.extractfile(Path(path).name)
+            assert member is not None
+            return member.read().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+
 
 # A program that answers --version with the machine it runs on, and otherwise serves (sleeps) forever.
 PROBE = """#!/bin/sh
